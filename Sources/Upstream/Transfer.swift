@@ -1,0 +1,130 @@
+internal import CCurl
+import Foundation
+
+/// One easy handle on the curl thread: its options, header list, error buffer and first-byte deadline.
+///
+/// Confined to the curl thread. The easy handle's callbacks reach this object through an unretained
+/// pointer; the loop's table of active transfers keeps it alive until the handle is removed from the multi.
+final class Transfer {
+    let id: Int
+    let easy: UnsafeMutableRawPointer
+    let state: TransferState
+    let firstByteDeadline: ContinuousClock.Instant
+    private(set) var receivedFirstByte = false
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+
+    init(id: Int, request: UpstreamRequest, state: TransferState) throws {
+        guard let easy = curl_easy_init() else {
+            throw UpstreamError(.transferFailed, message: "curl_easy_init failed")
+        }
+        self.id = id
+        self.easy = easy
+        self.state = state
+        self.firstByteDeadline = .now + request.connectTimeout + request.firstByteTimeout
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        try configure(request)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    private func configure(_ request: UpstreamRequest) throws {
+        try check(ccurl_setopt_string(easy, CURLOPT_URL, request.url))
+        try check(ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+        try check(ccurl_setopt_long(easy, CURLOPT_TCP_NODELAY, 1))
+        try check(ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, request.connectTimeout.milliseconds))
+        try check(ccurl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+        try check(ccurl_setopt_pointer(easy, CURLOPT_PRIVATE, Unmanaged.passUnretained(self).toOpaque()))
+        try check(ccurl_setopt_write_callback(easy, CURLOPT_WRITEFUNCTION, transferWriteCallback))
+        try check(ccurl_setopt_pointer(easy, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque()))
+
+        // "Expect:" stops curl from waiting for 100-continue before sending large bodies.
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+            headerList = curl_slist_append(headerList, line)
+        }
+        try check(ccurl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
+
+        switch request.method {
+        case "GET": try check(ccurl_setopt_long(easy, CURLOPT_HTTPGET, 1))
+        case "HEAD": try check(ccurl_setopt_long(easy, CURLOPT_NOBODY, 1))
+        case "POST": break
+        default: try check(ccurl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method))
+        }
+        if let body = request.body {
+            try check(ccurl_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
+            // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
+            try body.withUnsafeBytes { bytes in
+                try check(ccurl_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress)))
+            }
+        }
+    }
+
+    /// Called from curl's write callback with the next body bytes.
+    fileprivate func receive(_ bytes: UnsafeRawBufferPointer) -> Int {
+        receivedFirstByte = true
+        switch state.deliver(Array(bytes), status: responseCode) {
+        case .accepted: return bytes.count
+        case .pause: return ccurl_writefunc_pause
+        case .abort: return 0
+        }
+    }
+
+    var responseCode: Int {
+        var code = 0
+        _ = ccurl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+        return code
+    }
+
+    /// The error buffer's text, or libcurl's generic text for `code`.
+    func errorText(_ code: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        return detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    }
+
+    /// Maps a finished transfer's `CURLcode` to its outcome.
+    func outcome(_ code: CURLcode) -> Result<Void, UpstreamError> {
+        switch code {
+        case CURLE_OK:
+            return .success(())
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
+            return .failure(UpstreamError(.connectFailed, message: errorText(code)))
+        case CURLE_OPERATION_TIMEDOUT where !receivedFirstByte:
+            return .failure(UpstreamError(.connectTimeout, message: errorText(code)))
+        default:
+            if code == CURLE_WRITE_ERROR && receivedFirstByte {
+                return .failure(UpstreamError(.cancelled, message: "transfer cancelled"))
+            }
+            return .failure(UpstreamError(.transferFailed, message: errorText(code)))
+        }
+    }
+
+    private func check(_ code: CURLcode) throws {
+        guard code == CURLE_OK else {
+            throw UpstreamError(.transferFailed, message: "curl option failed: \(String(cString: curl_easy_strerror(code)))")
+        }
+    }
+
+    static func from(easy: UnsafeMutableRawPointer) -> Transfer? {
+        var pointer: UnsafeMutableRawPointer?
+        guard ccurl_getinfo_pointer(easy, CURLINFO_PRIVATE, &pointer) == CURLE_OK, let pointer else { return nil }
+        return Unmanaged<Transfer>.fromOpaque(pointer).takeUnretainedValue()
+    }
+}
+
+private let transferWriteCallback: curl_write_callback = { buffer, size, count, userdata in
+    guard let userdata else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    return transfer.receive(UnsafeRawBufferPointer(start: buffer, count: size * count))
+}
+
+extension Duration {
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

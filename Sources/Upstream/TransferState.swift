@@ -1,0 +1,162 @@
+import Synchronization
+
+/// What the curl thread and the consuming task share about one transfer: the response head, buffered
+/// body bytes, and how it ended. The curl thread produces; one task consumes.
+///
+/// Backpressure: once ``highWater`` bytes wait unread, the producer is told to pause curl; when the
+/// consumer takes them, it is told to ask the engine to resume the transfer. Nothing buffers without bound.
+final class TransferState: Sendable {
+    static let highWater = 256 * 1024
+
+    enum Delivery {
+        case accepted
+        case pause
+        case abort
+    }
+
+    private struct Inner {
+        var head: CheckedContinuation<Int, any Error>?
+        var headDelivered = false
+        var status: Int?
+        var chunks: [[UInt8]] = []
+        var bufferedBytes = 0
+        var reader: CheckedContinuation<[UInt8]?, any Error>?
+        var outcome: Result<Void, UpstreamError>?
+        var isPaused = false
+        var isCancelled = false
+    }
+
+    private let inner = Mutex(Inner())
+
+    // MARK: Consumer side
+
+    /// Suspends until the status line arrived (with the first body byte, or at the end for an empty body).
+    func awaitHead() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Int, UpstreamError>? = inner.withLock { inner in
+                if let status = inner.status { return .success(status) }
+                if case .failure(let error) = inner.outcome { return .failure(error) }
+                inner.head = continuation
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    /// The next bytes, nil at a clean end; throws if the transfer failed. Returns whether curl should be
+    /// resumed because the consumer just drained a paused transfer.
+    func nextChunk() async throws -> (bytes: [UInt8]?, resume: Bool) {
+        enum Step {
+            case ready([UInt8], resume: Bool)
+            case ended(Result<Void, UpstreamError>)
+            case wait
+        }
+        let step: Step = inner.withLock { inner in
+            if !inner.chunks.isEmpty {
+                let bytes = inner.chunks.count == 1 ? inner.chunks[0] : Array(inner.chunks.joined())
+                inner.chunks.removeAll(keepingCapacity: true)
+                inner.bufferedBytes = 0
+                let resume = inner.isPaused
+                inner.isPaused = false
+                return .ready(bytes, resume: resume)
+            }
+            if let outcome = inner.outcome { return .ended(outcome) }
+            return .wait
+        }
+        switch step {
+        case .ready(let bytes, let resume):
+            return (bytes, resume)
+        case .ended(.success):
+            return (nil, false)
+        case .ended(.failure(let error)):
+            throw error
+        case .wait:
+            let bytes: [UInt8]? = try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<[UInt8]?, UpstreamError>? = inner.withLock { inner in
+                    if !inner.chunks.isEmpty {
+                        let bytes = Array(inner.chunks.joined())
+                        inner.chunks.removeAll(keepingCapacity: true)
+                        inner.bufferedBytes = 0
+                        return .success(bytes)
+                    }
+                    switch inner.outcome {
+                    case .success: return .success(nil)
+                    case .failure(let error): return .failure(error)
+                    case nil:
+                        inner.reader = continuation
+                        return nil
+                    }
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+            return (bytes, false)
+        }
+    }
+
+    /// Marks the transfer cancelled so the producer aborts on its next callback.
+    func markCancelled() {
+        inner.withLock { $0.isCancelled = true }
+    }
+
+    // MARK: Producer side (curl thread)
+
+    /// Offers body bytes from curl's write callback.
+    func deliver(_ bytes: [UInt8], status: Int) -> Delivery {
+        var head: CheckedContinuation<Int, any Error>?
+        var reader: CheckedContinuation<[UInt8]?, any Error>?
+        let delivery: Delivery = inner.withLock { inner in
+            if inner.isCancelled { return .abort }
+            if !inner.headDelivered {
+                inner.headDelivered = true
+                inner.status = status
+                head = inner.head
+                inner.head = nil
+            }
+            if let waiting = inner.reader {
+                inner.reader = nil
+                reader = waiting
+                return .accepted
+            }
+            if inner.bufferedBytes >= Self.highWater {
+                inner.isPaused = true
+                return .pause
+            }
+            inner.chunks.append(bytes)
+            inner.bufferedBytes += bytes.count
+            return .accepted
+        }
+        head?.resume(returning: status)
+        reader?.resume(returning: bytes)
+        return delivery
+    }
+
+    /// Records how the transfer ended and wakes whoever waits. `status` is the response code, if any.
+    func finish(_ outcome: Result<Void, UpstreamError>, status: Int) {
+        var head: CheckedContinuation<Int, any Error>?
+        var reader: CheckedContinuation<[UInt8]?, any Error>?
+        inner.withLock { inner in
+            guard inner.outcome == nil else { return }
+            inner.outcome = outcome
+            if !inner.headDelivered {
+                inner.headDelivered = true
+                if case .success = outcome { inner.status = status }
+                head = inner.head
+                inner.head = nil
+            }
+            reader = inner.reader
+            inner.reader = nil
+        }
+        if let head {
+            switch outcome {
+            case .success: head.resume(returning: status)
+            case .failure(let error): head.resume(throwing: error)
+            }
+        }
+        if let reader {
+            switch outcome {
+            case .success: reader.resume(returning: nil)
+            case .failure(let error): reader.resume(throwing: error)
+            }
+        }
+    }
+}

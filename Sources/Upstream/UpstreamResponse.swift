@@ -1,0 +1,62 @@
+/// An upstream response: its status, and its body as it streams in.
+public struct UpstreamResponse: Sendable {
+    public let status: Int
+    public let body: UpstreamBody
+}
+
+/// The body of an upstream response, read chunk by chunk as curl receives it.
+///
+/// Reading drives backpressure: an unread body pauses the transfer. Dropping the body before its end
+/// cancels the transfer, so an abandoned upstream call never keeps running.
+public final class UpstreamBody: AsyncSequence, Sendable {
+    public typealias Element = [UInt8]
+
+    private let id: Int
+    private let state: TransferState
+    private let engine: CurlEngine
+
+    init(id: Int, state: TransferState, engine: CurlEngine) {
+        self.id = id
+        self.state = state
+        self.engine = engine
+    }
+
+    deinit {
+        engine.cancel(id, state: state)
+    }
+
+    /// Stops the transfer now (a client went away, say).
+    public func cancel() {
+        engine.cancel(id, state: state)
+    }
+
+    /// Reads the whole body, failing past `limit` bytes.
+    public func collect(upTo limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await chunk in self {
+            bytes += chunk
+            if bytes.count > limit {
+                cancel()
+                throw UpstreamError(.transferFailed, message: "upstream body larger than \(limit) bytes")
+            }
+        }
+        return bytes
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let body: UpstreamBody
+
+        public mutating func next() async throws -> [UInt8]? {
+            let body = self.body
+            let (bytes, resume) = try await withTaskCancellationHandler {
+                try await body.state.nextChunk()
+            } onCancel: {
+                body.cancel()
+            }
+            if resume { body.engine.resume(body.id) }
+            return bytes
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: self) }
+}
