@@ -55,3 +55,7 @@ extension PostgresValue: ExpressibleByIntegerLiteral {
 extension PostgresValue: ExpressibleByNilLiteral {
     public init(nilLiteral: ()) { self = .null }
 }
+
+extension PostgresValue {
+    public init(_ value: Double?) { self = value.map { .text(String($0)) } ?? .null }
+}

@@ -1,0 +1,84 @@
+import Yams
+
+/// Checks values the types alone cannot (ranges, URL schemes), reporting the file position of the value
+/// at fault, or the environment variable when that is where the value came from.
+struct ConfigValidator {
+    let root: Node?
+    let path: String
+    let environment: [String: String]
+
+    func validate(_ config: GatewayConfig) throws {
+        try check((1...65535).contains(config.server.port), "server.port must be from 1 to 65535", ["server", "port"], env: "TOLLGATE_PORT")
+        try check(config.server.maxBodyBytes >= 1024, "server.max_body_bytes must be at least 1024", ["server", "max_body_bytes"], env: "TOLLGATE_MAX_BODY_BYTES")
+        try check(!config.database.url.isEmpty, "no PostgreSQL URL: set database.url or DATABASE_URL", ["database", "url"], env: "DATABASE_URL")
+        try check(
+            config.database.url.hasPrefix("postgres://") || config.database.url.hasPrefix("postgresql://"),
+            "the PostgreSQL URL must start with postgresql://", ["database", "url"], env: "DATABASE_URL"
+        )
+        try check((1...64).contains(config.database.poolSize), "database.pool_size must be from 1 to 64", ["database", "pool_size"], env: nil)
+        try check(!config.redis.url.isEmpty, "no Redis URL: set redis.url or REDIS_URL", ["redis", "url"], env: "REDIS_URL")
+        try check(config.redis.url.hasPrefix("redis://"), "the Redis URL must start with redis://", ["redis", "url"], env: "REDIS_URL")
+        try check(
+            config.ollama.baseURL.hasPrefix("http://") || config.ollama.baseURL.hasPrefix("https://"),
+            "ollama.base_url must start with http:// or https://", ["ollama", "base_url"], env: "OLLAMA_BASE_URL"
+        )
+        try check(config.ollama.connectTimeoutMs > 0, "ollama.connect_timeout_ms must be positive", ["ollama", "connect_timeout_ms"], env: "TOLLGATE_UPSTREAM_CONNECT_TIMEOUT_MS")
+        try check(config.ollama.firstByteTimeoutSeconds > 0, "ollama.first_byte_timeout_s must be positive", ["ollama", "first_byte_timeout_s"], env: "TOLLGATE_UPSTREAM_FIRST_BYTE_TIMEOUT_S")
+        try check(["text", "json"].contains(config.log.format), "log.format must be text or json", ["log", "format"], env: "TOLLGATE_LOG_FORMAT")
+        try check(config.usage.batchSize >= 1 && config.usage.batchSize <= 2000, "usage.batch_size must be from 1 to 2000", ["usage", "batch_size"], env: nil)
+        try check(config.usage.flushIntervalMs >= 10, "usage.flush_interval_ms must be at least 10", ["usage", "flush_interval_ms"], env: nil)
+        var seen = Set<String>()
+        for (index, alias) in config.models.enumerated() {
+            try check(!alias.name.isEmpty && !alias.ollamaModel.isEmpty, "models[\(index)]: name and ollama_model must not be empty", ["models", index], env: nil)
+            try check(seen.insert(alias.name).inserted, "models[\(index)]: the name '\(alias.name)' is used twice", ["models", index, "name"], env: nil)
+        }
+    }
+
+    /// Throws `message` at the position of `keys` when `condition` is false. A value set by `env`
+    /// (when that variable is set) is blamed on the variable instead.
+    private func check(_ condition: Bool, _ message: String, _ keys: [any ConfigPathComponent], env: String?) throws {
+        guard !condition else { return }
+        if let env, let value = environment[env], !value.isEmpty {
+            throw ConfigError(source: env, message: message)
+        }
+        let mark = root.flatMap { Self.mark(in: $0, at: keys.map(\.codingKey)) }
+        throw ConfigError(source: path, line: mark?.line, column: mark?.column, message: message)
+    }
+
+    /// The position of the node at `codingPath`, or of its nearest existing parent.
+    static func mark(in root: Node, at codingPath: [any CodingKey]) -> Mark? {
+        var node = root
+        var mark = root.mark
+        for key in codingPath {
+            let child: Node? = if let index = key.intValue { node.sequence.flatMap { $0.indices.contains(index) ? $0[index] : nil } } else {
+                node[key.stringValue]
+            }
+            guard let child else { break }
+            node = child
+            mark = child.mark ?? mark
+        }
+        return mark
+    }
+}
+
+protocol ConfigPathComponent {
+    var codingKey: any CodingKey { get }
+}
+
+private struct PathKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
+}
+
+extension String: ConfigPathComponent {
+    var codingKey: any CodingKey { PathKey(stringValue: self) }
+}
+
+extension Int: ConfigPathComponent {
+    var codingKey: any CodingKey { PathKey(intValue: self) }
+}

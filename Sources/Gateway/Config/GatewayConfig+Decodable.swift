@@ -1,0 +1,155 @@
+/// Decoding from YAML: every key optional (defaults above), unknown keys refused so typos do not pass silently.
+extension GatewayConfig: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case server, auth, database, redis, ollama, models, usage, log
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        server = try c.decodeIfPresent(Server.self, forKey: .server) ?? server
+        auth = try c.decodeIfPresent(Auth.self, forKey: .auth) ?? auth
+        database = try c.decodeIfPresent(Database.self, forKey: .database) ?? database
+        redis = try c.decodeIfPresent(Redis.self, forKey: .redis) ?? redis
+        ollama = try c.decodeIfPresent(Ollama.self, forKey: .ollama) ?? ollama
+        models = try c.decodeIfPresent([ModelAlias].self, forKey: .models) ?? models
+        usage = try c.decodeIfPresent(Usage.self, forKey: .usage) ?? usage
+        log = try c.decodeIfPresent(Log.self, forKey: .log) ?? log
+    }
+}
+
+extension GatewayConfig.Server: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case host, port, max_body_bytes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? port
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .max_body_bytes) ?? maxBodyBytes
+    }
+}
+
+extension GatewayConfig.Auth: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case master_key_env, master_key
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if c.contains(.master_key) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .master_key, in: c,
+                debugDescription: "the master key is never written in the file; name its environment variable with master_key_env"
+            )
+        }
+        masterKeyEnv = try c.decodeIfPresent(String.self, forKey: .master_key_env) ?? masterKeyEnv
+    }
+}
+
+extension GatewayConfig.Database: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case url, pool_size
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        url = try c.decodeIfPresent(String.self, forKey: .url) ?? url
+        poolSize = try c.decodeIfPresent(Int.self, forKey: .pool_size) ?? poolSize
+    }
+}
+
+extension GatewayConfig.Redis: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case url
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        url = try c.decodeIfPresent(String.self, forKey: .url) ?? url
+    }
+}
+
+extension GatewayConfig.Ollama: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case base_url, connect_timeout_ms, first_byte_timeout_s, expose_all_models
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        baseURL = try c.decodeIfPresent(String.self, forKey: .base_url) ?? baseURL
+        connectTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .connect_timeout_ms) ?? connectTimeoutMs
+        firstByteTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .first_byte_timeout_s) ?? firstByteTimeoutSeconds
+        exposeAllModels = try c.decodeIfPresent(Bool.self, forKey: .expose_all_models) ?? exposeAllModels
+    }
+}
+
+extension GatewayConfig.ModelAlias: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, ollama_model, input_price_per_1m, output_price_per_1m
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        ollamaModel = try c.decode(String.self, forKey: .ollama_model)
+        inputPricePerMillion = try c.decodeIfPresent(Double.self, forKey: .input_price_per_1m) ?? 0
+        outputPricePerMillion = try c.decodeIfPresent(Double.self, forKey: .output_price_per_1m) ?? 0
+        for key in [CodingKeys.input_price_per_1m, .output_price_per_1m] where (try c.decodeIfPresent(Double.self, forKey: key) ?? 0) < 0 {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "a price cannot be negative")
+        }
+    }
+}
+
+extension GatewayConfig.Usage: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case flush_interval_ms, batch_size
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        flushIntervalMs = try c.decodeIfPresent(Int.self, forKey: .flush_interval_ms) ?? flushIntervalMs
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batch_size) ?? batchSize
+    }
+}
+
+extension GatewayConfig.Log: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case level, format
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        level = try c.decodeIfPresent(String.self, forKey: .level) ?? level
+        format = try c.decodeIfPresent(String.self, forKey: .format) ?? format
+    }
+}
+
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// Throws for the first key of the mapping that `Keys` does not name.
+private func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_ decoder: any Decoder, _ keys: Keys.Type) throws {
+    let known = Set(Keys.allCases.map(\.stringValue))
+    let container = try decoder.container(keyedBy: AnyKey.self)
+    for key in container.allKeys where !known.contains(key.stringValue) {
+        let expected = Keys.allCases.map(\.stringValue).joined(separator: ", ")
+        throw DecodingError.dataCorrupted(
+            .init(codingPath: decoder.codingPath + [key], debugDescription: "unknown key '\(key.stringValue)' (expected one of: \(expected))")
+        )
+    }
+}

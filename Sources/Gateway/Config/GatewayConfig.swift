@@ -1,0 +1,76 @@
+/// Everything Tollgate is configured with, after the YAML file and the environment are merged.
+///
+/// See `config/tollgate.yaml` for every key with its meaning; ``ConfigLoader`` reads the file and applies
+/// the environment overrides that other tools rely on (`DATABASE_URL`, `TOLLGATE_PORT`, …).
+public struct GatewayConfig: Sendable {
+    public var server = Server()
+    public var auth = Auth()
+    public var database = Database()
+    public var redis = Redis()
+    public var ollama = Ollama()
+    public var models: [ModelAlias] = []
+    public var usage = Usage()
+    public var log = Log()
+    /// The master key, read from the environment variable the config names. Never logged.
+    public var masterKey = ""
+
+    public init() {}
+
+    public struct Server: Sendable {
+        public var host = "0.0.0.0"
+        public var port = 4000
+        /// Request bodies above this many bytes are refused with 413.
+        public var maxBodyBytes = 16 * 1024 * 1024
+    }
+
+    public struct Auth: Sendable {
+        /// The environment variable that holds the master key. The key itself never appears in the file.
+        public var masterKeyEnv = "TOLLGATE_MASTER_KEY"
+    }
+
+    public struct Database: Sendable {
+        public var url = ""
+        public var poolSize = 4
+    }
+
+    public struct Redis: Sendable {
+        public var url = ""
+    }
+
+    public struct Ollama: Sendable {
+        public var baseURL = "http://127.0.0.1:11434"
+        public var connectTimeoutMs = 2000
+        public var firstByteTimeoutSeconds = 300
+        /// Whether a request may name any model Ollama reports in `/api/tags`, besides the aliases.
+        public var exposeAllModels = true
+    }
+
+    /// A public model name and the Ollama model that serves it, with optional prices.
+    public struct ModelAlias: Sendable, Equatable {
+        public var name: String
+        public var ollamaModel: String
+        /// US dollars per million input (prompt) tokens.
+        public var inputPricePerMillion: Double
+        /// US dollars per million output (completion) tokens.
+        public var outputPricePerMillion: Double
+
+        public init(name: String, ollamaModel: String, inputPricePerMillion: Double = 0, outputPricePerMillion: Double = 0) {
+            self.name = name
+            self.ollamaModel = ollamaModel
+            self.inputPricePerMillion = inputPricePerMillion
+            self.outputPricePerMillion = outputPricePerMillion
+        }
+    }
+
+    public struct Usage: Sendable {
+        /// How often queued usage records are written to PostgreSQL.
+        public var flushIntervalMs = 200
+        /// Records per INSERT at most.
+        public var batchSize = 500
+    }
+
+    public struct Log: Sendable {
+        public var level = "info"
+        public var format = "text"
+    }
+}

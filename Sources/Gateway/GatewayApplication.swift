@@ -1,0 +1,59 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+import Postgres
+import Redis
+import ServiceLifecycle
+import Upstream
+
+/// Builds the gateway: the shared clients (PostgreSQL, Redis, curl), the usage recorder, the routes.
+///
+/// Production (`tollgate serve`) and the integration tests both call this. The clients are services
+/// added in dependency order, so on shutdown the server stops first, then the usage recorder flushes,
+/// then the clients close.
+public enum GatewayApplication {
+    /// - Parameters:
+    ///   - config: the loaded configuration.
+    ///   - migrationsDirectory: where the numbered SQL files are; applied before the server starts.
+    ///   - onServerRunning: called with the bound port once listening (tests bind port 0).
+    public static func build(
+        config: GatewayConfig,
+        migrationsDirectory: URL,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        let pool = PostgresPool(configuration: .init(url: config.database.url, maxConnections: config.database.poolSize), logger: logger)
+        let redis = RedisClient(configuration: .init(url: try RedisURL(parsing: config.redis.url)), logger: logger)
+        let engine = CurlEngine(logger: logger)
+        let ollama = OllamaClient(engine: engine, config: config.ollama)
+        let recorder = UsageRecorder(pool: pool, config: config.usage, logger: logger)
+        let catalog = ModelCatalog(config: config, ollama: ollama, logger: logger)
+        let migrator = try Migrator(pool: pool, directory: migrationsDirectory)
+
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        let health = HealthRoutes(pool: pool, redis: redis, ollama: ollama)
+        router.get("health/live", use: health.live)
+        router.get("health/ready", use: health.ready)
+
+        let chat = ChatCompletionsRoute(ollama: ollama, catalog: catalog, recorder: recorder, maxBodyBytes: config.server.maxBodyBytes)
+        let models = ModelsRoute(catalog: catalog)
+        router.group("v1")
+            .add(middleware: MasterKeyAuthenticator(masterKey: config.masterKey))
+            .post("chat/completions", use: chat.handle)
+            .get("models", use: models.handle)
+
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "tollgate"),
+            services: [pool, redis, engine, recorder],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        app.beforeServerStarts {
+            try await migrator.migrate(logger: logger)
+        }
+        return app
+    }
+}

@@ -1,0 +1,35 @@
+public import Dialects
+public import Hummingbird
+import HTTPTypes
+import NIOCore
+
+/// An error answered to the client in OpenAI's shape (the dialect of every route so far).
+///
+/// It carries a ``DialectError`` whose message is safe to show; internal details stay in the logs.
+public struct GatewayError: HTTPResponseError {
+    public let error: DialectError
+
+    public init(_ error: DialectError) { self.error = error }
+
+    public init(_ kind: DialectError.Kind, _ message: String, param: String? = nil, code: String? = nil) {
+        self.error = DialectError(kind, message, param: param, code: code)
+    }
+
+    public var status: HTTPResponse.Status { .init(code: error.status) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Self.response(for: error)
+    }
+
+    /// The OpenAI-shaped JSON response for `error`.
+    static func response(for error: DialectError) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        // SDKs retry 5xx and 429 by themselves; a request that cannot succeed should not be retried.
+        if error.status < 500 && error.status != 429 { headers[HTTPField.Name("x-should-retry")!] = "false" }
+        return Response(
+            status: .init(code: error.status),
+            headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: OpenAIErrorBody.json(error)))
+        )
+    }
+}

@@ -1,0 +1,41 @@
+public import Hummingbird
+import Logging
+
+/// Per-request state every route and middleware sees.
+public struct GatewayRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The id returned in `x-tollgate-request-id` and used as the usage log's key.
+    public var requestID: String
+    /// Who the caller is, once authenticated.
+    public var identity: Identity?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = RequestID.make()
+        self.identity = nil
+    }
+}
+
+/// An authenticated caller.
+public struct Identity: Sendable, Equatable {
+    /// `master` for the master key; later, a virtual key's id.
+    public var keyID: String
+    public var userID: String?
+
+    public static let master = Identity(keyID: "master", userID: nil)
+}
+
+/// Request ids: `req_` and 24 random hex digits. Unique enough to be a primary key.
+enum RequestID {
+    static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt32
+        return "req_" + hex(high, digits: 16) + hex(UInt64(low), digits: 8)
+    }
+
+    static func hex(_ value: UInt64, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+}

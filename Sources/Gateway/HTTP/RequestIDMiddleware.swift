@@ -1,0 +1,36 @@
+import Dialects
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Tags every response, errors included, with `x-tollgate-request-id`, and puts the id on the request's
+/// logger. Errors that escape the routes become OpenAI-shaped responses here; none becomes a bare 500.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    static let header = HTTPField.Name("x-tollgate-request-id")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as GatewayError {
+            response = GatewayError.response(for: error.error)
+        } catch let error as any HTTPResponseError {
+            if error.status == .contentTooLarge {
+                response = GatewayError.response(for: DialectError(.payloadTooLarge, "The request body is too large."))
+            } else if error.status == .notFound {
+                response = GatewayError.response(for: DialectError(.notFound, "No route for \(request.method) \(request.uri.path).", code: "unknown_url"))
+            } else {
+                response = try error.response(from: request, context: context)
+            }
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            response = GatewayError.response(for: DialectError(.internalError, "Internal error; see the gateway's log for this request id."))
+        }
+        response.headers[Self.header] = context.requestID
+        return response
+    }
+}

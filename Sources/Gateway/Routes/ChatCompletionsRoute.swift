@@ -1,0 +1,128 @@
+import Dialects
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Upstream
+
+/// `POST /v1/chat/completions`: OpenAI's chat API, served by Ollama's `/api/chat`.
+///
+/// Every request that gets here (it is authenticated) ends in exactly one usage record: answered,
+/// refused, failed upstream, timed out, or abandoned by the client.
+struct ChatCompletionsRoute: Sendable {
+    static let endpoint = "/v1/chat/completions"
+
+    let ollama: OllamaClient
+    let catalog: ModelCatalog
+    let recorder: UsageRecorder
+    let maxBodyBytes: Int
+
+    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var meter = RequestMeter(context: context, dialect: "openai", endpoint: Self.endpoint)
+        do {
+            return try await serve(request, context: context, meter: &meter)
+        } catch let error as GatewayError {
+            if let record = meter.finish(error.error) { recorder.record(record) }
+            throw error
+        }
+    }
+
+    private func serve(_ request: Request, context: GatewayRequestContext, meter: inout RequestMeter) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw GatewayError(.payloadTooLarge, "The request body is larger than \(maxBodyBytes) bytes.", code: "request_too_large")
+        }
+        let openAI: OpenAIChatRequest
+        do {
+            openAI = try JSONDecoder().decode(OpenAIChatRequest.self, from: Data(body.readableBytesView))
+        } catch {
+            throw GatewayError(DialectError(decoding: error))
+        }
+        let chat: ChatRequest
+        do {
+            chat = try openAI.chatRequest()
+        } catch {
+            throw GatewayError(error)
+        }
+        meter.requested(model: chat.model, stream: chat.stream)
+        guard let model = await catalog.resolve(chat.model) else {
+            throw GatewayError(.notFound, "The model `\(chat.model)` does not exist.", param: "model", code: "model_not_found")
+        }
+        meter.resolved(model, backend: ollama.baseURL)
+        meter.upstreamStarting()
+
+        let upstream: UpstreamResponse
+        do {
+            upstream = try await ollama.chat(OllamaChatRequest(chat, ollamaModel: model.ollamaModel))
+        } catch let error as UpstreamError {
+            context.logger.warning("ollama call failed", metadata: ["error": "\(error)"])
+            throw GatewayError(UpstreamErrors.dialectError(error))
+        }
+        guard upstream.status == 200 else {
+            let errorBody = (try? await upstream.body.collect(upTo: 64 * 1024)) ?? []
+            throw GatewayError(UpstreamErrors.dialectError(status: upstream.status, body: errorBody, model: chat.model))
+        }
+        let envelope = OpenAIChatEnvelope(id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: chat.model)
+        if chat.stream {
+            return streamed(upstream, envelope: envelope, includeUsage: openAI.includeUsage, model: model, meter: meter, logger: context.logger)
+        }
+        return try await whole(upstream, envelope: envelope, model: model, meter: &meter)
+    }
+
+    /// A non-streamed answer: read Ollama's one object, answer one `chat.completion`.
+    private func whole(_ upstream: UpstreamResponse, envelope: OpenAIChatEnvelope, model: ResolvedModel, meter: inout RequestMeter) async throws -> Response {
+        meter.firstToken()
+        var answer = OpenAIChatResponse(envelope: envelope)
+        var decoder = NativeChatDecoder()
+        var splitter = LineSplitter()
+        do {
+            for try await chunk in upstream.body {
+                for line in splitter.append(chunk) { decoder.decode(line: line).forEach { answer.add($0) } }
+            }
+            if let last = splitter.finish() { decoder.decode(line: last).forEach { answer.add($0) } }
+        } catch let error as UpstreamError {
+            throw GatewayError(UpstreamErrors.dialectError(error))
+        }
+        guard let completion = answer.completion, answer.failure == nil else {
+            throw GatewayError(.upstreamUnavailable, "Ollama failed: \(answer.failure ?? "the answer ended early")", code: "upstream_error")
+        }
+        meter.counted(completion.usage, model: model)
+        if let record = meter.finish(.ok, status: 200) { recorder.record(record) }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: answer.json())))
+    }
+
+    /// A streamed answer: translate Ollama's NDJSON into OpenAI's SSE as each line arrives.
+    private func streamed(
+        _ upstream: UpstreamResponse, envelope: OpenAIChatEnvelope, includeUsage: Bool, model: ResolvedModel, meter: RequestMeter,
+        logger: Logger
+    ) -> Response {
+        let recorder = self.recorder
+        let body = ResponseBody { writer in
+            var meter = meter
+            var pump = StreamPump(encoder: OpenAIStreamEncoder(envelope: envelope, includeUsage: includeUsage))
+            let ending = await pump.run(upstream.body, meter: &meter) { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+            if case .clientGone = ending { upstream.body.cancel() } else { try? await writer.finish(nil) }
+            meter.counted(pump.decoder.usage, model: model)
+            let record: UsageRecord? =
+                switch ending {
+                case .completed: meter.finish(.ok, status: 200)
+                case .clientGone: meter.finish(.clientClosed, status: 499, errorType: "client_closed")
+                case .upstreamFailed(let message):
+                    meter.finish(.upstreamError, status: 200, errorType: "upstream_error: \(message.prefix(200))")
+                }
+            if let record { recorder.record(record) }
+            if case .upstreamFailed(let message) = ending {
+                logger.warning("ollama stream failed", metadata: ["error": "\(message)"])
+            }
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: body
+        )
+    }
+}

@@ -1,0 +1,78 @@
+import Dialects
+import Foundation
+
+/// Times one request and fills in its ``UsageRecord`` as the request learns more about itself.
+///
+/// Each route makes one meter per request and ends it exactly once, whatever happens; ending it again is
+/// a no-op, so an error path cannot log a request twice.
+struct RequestMeter: Sendable {
+    private(set) var record: UsageRecord
+    private let started = ContinuousClock.now
+    private var upstreamStarted: ContinuousClock.Instant?
+    private(set) var isFinished = false
+
+    init(context: GatewayRequestContext, dialect: String, endpoint: String) {
+        record = UsageRecord(
+            requestID: context.requestID, keyID: context.identity?.keyID ?? "anonymous", userID: context.identity?.userID,
+            dialect: dialect, endpoint: endpoint, stream: false, outcome: .ok, httpStatus: 200, startedAt: Date()
+        )
+    }
+
+    mutating func requested(model: String, stream: Bool) {
+        record.requestedModel = model
+        record.stream = stream
+    }
+
+    mutating func resolved(_ model: ResolvedModel, backend: String) {
+        record.servedModel = model.ollamaModel
+        record.backend = backend
+    }
+
+    mutating func upstreamStarting() { upstreamStarted = .now }
+
+    /// The first token (or, for a non-streamed answer, the first byte) reached the gateway.
+    mutating func firstToken() {
+        if record.ttftMs == nil { record.ttftMs = Self.milliseconds(started.duration(to: .now)) }
+    }
+
+    mutating func counted(_ usage: Usage, model: ResolvedModel?) {
+        record.promptTokens = usage.promptTokens
+        record.completionTokens = usage.completionTokens
+        record.ollamaTotalNs = usage.totalNanoseconds
+        record.ollamaLoadNs = usage.loadNanoseconds
+        record.ollamaPromptEvalNs = usage.promptEvalNanoseconds
+        record.ollamaEvalNs = usage.evalNanoseconds
+        if let model {
+            record.costMicros = model.costMicros(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
+        }
+    }
+
+    /// Ends the request; returns the record to log, or nil if it was already ended.
+    mutating func finish(_ outcome: UsageRecord.Outcome, status: Int, errorType: String? = nil) -> UsageRecord? {
+        guard !isFinished else { return nil }
+        isFinished = true
+        let now = ContinuousClock.now
+        record.outcome = outcome
+        record.httpStatus = status
+        record.errorType = errorType
+        record.durationMs = Self.milliseconds(started.duration(to: now))
+        if let upstreamStarted { record.upstreamMs = Self.milliseconds(upstreamStarted.duration(to: now)) }
+        return record
+    }
+
+    /// Ends the request with `error`'s status and kind.
+    mutating func finish(_ error: DialectError) -> UsageRecord? {
+        let outcome: UsageRecord.Outcome =
+            switch error.kind {
+            case .upstreamTimeout: .timeout
+            case .upstreamUnavailable, .overloaded, .internalError: .upstreamError
+            default: .clientError
+            }
+        return finish(outcome, status: error.status, errorType: error.code ?? OpenAIErrorBody.type(of: error.kind))
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

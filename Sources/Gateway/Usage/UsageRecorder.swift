@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+import Synchronization
+
+/// Writes usage records to PostgreSQL behind the request path, in batches.
+///
+/// ``record(_:)`` only appends to an in-memory queue. The service's loop flushes every
+/// `flush_interval_ms`: one statement per batch inserts the `request_log` rows and adds exactly the rows
+/// it inserted into `usage_daily`, so a record replayed with the same request id is never counted twice.
+/// When PostgreSQL is down the records stay queued and are retried; on graceful shutdown the queue is
+/// drained before the pool closes.
+final class UsageRecorder: Sendable {
+    /// Records kept in memory at most while PostgreSQL is unreachable.
+    static let maxQueued = 200_000
+
+    private let pool: PostgresPool
+    private let batchSize: Int
+    private let flushInterval: Duration
+    private let logger: Logger
+    private let queue = Mutex(Queue())
+
+    private struct Queue {
+        var records: [UsageRecord] = []
+        var dropped = 0
+    }
+
+    init(pool: PostgresPool, config: GatewayConfig.Usage, logger: Logger) {
+        self.pool = pool
+        self.batchSize = config.batchSize
+        self.flushInterval = .milliseconds(config.flushIntervalMs)
+        self.logger = logger
+    }
+
+    /// Queues `record` for the next flush. Never waits.
+    func record(_ record: UsageRecord) {
+        let accepted = queue.withLock { queue in
+            guard queue.records.count < Self.maxQueued else {
+                queue.dropped += 1
+                return false
+            }
+            queue.records.append(record)
+            return true
+        }
+        if !accepted {
+            logger.error("usage queue full; record dropped", metadata: ["request_id": "\(record.requestID)"])
+        }
+    }
+
+    /// Records waiting to be written.
+    var pending: Int { queue.withLock { $0.records.count } }
+
+    /// Writes everything queued now; returns false if PostgreSQL failed (the records stay queued).
+    @discardableResult
+    func flush() async -> Bool {
+        while true {
+            let batch: [UsageRecord] = queue.withLock { queue in Array(queue.records.prefix(batchSize)) }
+            guard !batch.isEmpty else { return true }
+            do {
+                try await write(batch)
+                queue.withLock { $0.records.removeFirst(batch.count) }
+            } catch {
+                logger.warning("usage write failed; will retry", metadata: ["error": "\(String(reflecting: error))", "pending": "\(pending)"])
+                return false
+            }
+        }
+    }
+
+    private func write(_ batch: [UsageRecord]) async throws {
+        let (sql, parameters) = UsageSQL.insert(batch)
+        try await pool.query(sql, parameters)
+    }
+}
+
+extension UsageRecorder: Service {
+    /// Flushes every interval until cancelled, backing off up to 5 s while PostgreSQL fails.
+    private func flushPeriodically() async {
+        var backoff = flushInterval
+        while !Task.isCancelled {
+            try? await Task.sleep(for: backoff)
+            backoff = await flush() ? flushInterval : min(backoff * 2, .seconds(5))
+        }
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await self.flushPeriodically() }
+        // Shutting down: the server has stopped taking requests; write what is left.
+        for _ in 0..<5 where await !flush() {
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+        if pending > 0 { logger.error("usage records not written at shutdown", metadata: ["count": "\(pending)"]) }
+    }
+}

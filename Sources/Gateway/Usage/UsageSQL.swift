@@ -1,0 +1,58 @@
+import Postgres
+
+/// The statement that writes a batch of usage records, with every value bound as a parameter.
+enum UsageSQL {
+    static let columns = [
+        "request_id", "key_id", "user_id", "dialect", "endpoint", "requested_model", "served_model", "backend", "stream",
+        "status", "http_status", "error_type", "prompt_tokens", "completion_tokens", "cost_micros", "started_at", "ttft_ms",
+        "duration_ms", "upstream_ms", "ollama_total_ns", "ollama_load_ns", "ollama_prompt_eval_ns", "ollama_eval_ns",
+    ]
+
+    /// One statement: insert the rows (skipping request ids already logged), then fold exactly the inserted
+    /// rows into `usage_daily`. Both happen atomically or not at all.
+    static func insert(_ records: [UsageRecord]) -> (String, [PostgresValue]) {
+        var parameters: [PostgresValue] = []
+        parameters.reserveCapacity(records.count * columns.count)
+        var tuples: [String] = []
+        tuples.reserveCapacity(records.count)
+        for record in records {
+            let base = parameters.count
+            parameters += values(record)
+            tuples.append("(" + (1...columns.count).map { "$\(base + $0)" }.joined(separator: ",") + ")")
+        }
+        let sql = """
+            WITH inserted AS (
+                INSERT INTO request_log (\(columns.joined(separator: ", ")))
+                VALUES \(tuples.joined(separator: ", "))
+                ON CONFLICT (request_id) DO NOTHING
+                RETURNING started_at, key_id, coalesce(served_model, requested_model, '') AS model, status,
+                          prompt_tokens, completion_tokens, cost_micros, duration_ms
+            )
+            INSERT INTO usage_daily AS d (day, key_id, model, requests, ok, failed, prompt_tokens, completion_tokens, cost_micros, duration_ms_sum)
+            SELECT (started_at AT TIME ZONE 'UTC')::date, key_id, model, count(*),
+                   count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status <> 'ok'),
+                   sum(prompt_tokens), sum(completion_tokens), sum(cost_micros), sum(duration_ms)
+            FROM inserted
+            GROUP BY 1, 2, 3
+            ON CONFLICT (day, key_id, model) DO UPDATE SET
+                requests = d.requests + EXCLUDED.requests,
+                ok = d.ok + EXCLUDED.ok,
+                failed = d.failed + EXCLUDED.failed,
+                prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
+                completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
+                cost_micros = d.cost_micros + EXCLUDED.cost_micros,
+                duration_ms_sum = d.duration_ms_sum + EXCLUDED.duration_ms_sum
+            """
+        return (sql, parameters)
+    }
+
+    private static func values(_ r: UsageRecord) -> [PostgresValue] {
+        [
+            .init(r.requestID), .init(r.keyID), .init(r.userID), .init(r.dialect), .init(r.endpoint), .init(r.requestedModel),
+            .init(r.servedModel), .init(r.backend), .init(r.stream), .init(r.outcome.rawValue), .init(r.httpStatus), .init(r.errorType),
+            .init(r.promptTokens), .init(r.completionTokens), .init(r.costMicros), .init(r.startedAt), .init(r.ttftMs),
+            .init(r.durationMs), .init(r.upstreamMs), .init(r.ollamaTotalNs), .init(r.ollamaLoadNs), .init(r.ollamaPromptEvalNs),
+            .init(r.ollamaEvalNs),
+        ]
+    }
+}
