@@ -53,6 +53,8 @@ extension DialectError {
             return
         }
         switch error {
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            self.init(.invalidRequest, "The request body must be a JSON object.")
         case .typeMismatch(let type, let context):
             let path = context.codingPath.jsonPath
             self.init(.invalidRequest, "Invalid type for '\(path)': expected \(jsonTypeName(type)).", param: path)

@@ -74,17 +74,19 @@ final class UsageRecorder: Sendable {
 }
 
 extension UsageRecorder: Service {
-    /// Flushes every interval until cancelled, backing off up to 5 s while PostgreSQL fails.
+    /// Flushes every interval until graceful shutdown, backing off up to 5 s while PostgreSQL fails.
+    /// Shutdown interrupts the wait between flushes, never a write in progress.
     private func flushPeriodically() async {
         var backoff = flushInterval
-        while !Task.isCancelled {
-            try? await Task.sleep(for: backoff)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let wait = backoff
+            await cancelWhenGracefulShutdown { try? await Task.sleep(for: wait) }
             backoff = await flush() ? flushInterval : min(backoff * 2, .seconds(5))
         }
     }
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await self.flushPeriodically() }
+        await flushPeriodically()
         // Shutting down: the server has stopped taking requests; write what is left.
         for _ in 0..<5 where await !flush() {
             try? await Task.sleep(for: .milliseconds(500))

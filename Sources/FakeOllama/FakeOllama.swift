@@ -1,0 +1,146 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// A stand-in for an Ollama server that follows Ollama's native wire format
+/// (`/api/chat`, `/api/generate`, `/api/embed`, `/api/tags`, `/api/show`, `/api/ps`, ...).
+///
+/// Start one per test with ``start(host:port:models:behavior:)``; many may run at once in one
+/// process. Replies are scripted by ``behavior`` and every request is kept in ``recordedRequests``.
+public final class FakeOllama: Sendable {
+    /// Installed models.
+    let models: [FakeModel]
+    /// Whether requests are appended to ``recordedRequests`` (off for the long-running executable).
+    let recording: Bool
+    let state: Mutex<State>
+    private let lifecycle = Mutex(Lifecycle())
+
+    struct State {
+        var behavior: FakeOllamaBehavior
+        var recorded: [RecordedRequest] = []
+        /// Loaded models by name, with their expiry (for `/api/ps`).
+        var loaded: [String: WallTime] = [:]
+    }
+
+    private struct Lifecycle {
+        var port = 0
+        var host = "127.0.0.1"
+        var group: ServiceGroup?
+        var task: Task<Void, any Error>?
+    }
+
+    /// Thrown when the server stopped before it started listening.
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String { "fake-ollama stopped before it started listening" }
+    }
+
+    init(models: [FakeModel], behavior: FakeOllamaBehavior, recording: Bool) {
+        self.models = models
+        self.recording = recording
+        self.state = Mutex(State(behavior: behavior))
+    }
+
+    /// Starts a server and returns once it is listening. `port: 0` picks a free port (see ``port``).
+    public static func start(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        models: [FakeModel] = FakeModel.defaults,
+        behavior: FakeOllamaBehavior = .init()
+    ) async throws -> FakeOllama {
+        try await launch(host: host, port: port, models: models, behavior: behavior, recording: true, signals: [])
+    }
+
+    /// Runs a server until SIGINT or SIGTERM, then shuts it down gracefully and returns.
+    /// Requests are not recorded. `onListening` is called once the server is listening.
+    public static func serve(
+        host: String = "127.0.0.1",
+        port: Int = 11434,
+        models: [FakeModel] = FakeModel.defaults,
+        behavior: FakeOllamaBehavior = .init(),
+        onListening: @Sendable (FakeOllama) -> Void = { _ in }
+    ) async throws {
+        let fake = try await launch(
+            host: host, port: port, models: models, behavior: behavior, recording: false, signals: [.sigterm, .sigint]
+        )
+        onListening(fake)
+        try await fake.lifecycle.withLock { $0.task }?.value
+    }
+
+    private static func launch(
+        host: String, port: Int, models: [FakeModel], behavior: FakeOllamaBehavior,
+        recording: Bool, signals: [UnixSignal]
+    ) async throws -> FakeOllama {
+        let fake = FakeOllama(models: models, behavior: behavior, recording: recording)
+        var logger = Logger(label: "fake-ollama")
+        logger.logLevel = .warning
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            responder: FakeOllamaResponder(server: fake),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? port)
+                continuation.finish()
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            try await task.value
+            throw StartError()
+        }
+        fake.lifecycle.withLock { $0 = Lifecycle(port: bound, host: host, group: group, task: task) }
+        return fake
+    }
+
+    /// The port the server listens on.
+    public var port: Int { lifecycle.withLock { $0.port } }
+
+    /// `http://127.0.0.1:<port>` (or the bound host, when not a wildcard address).
+    public var baseURL: String {
+        let (host, port) = lifecycle.withLock { ($0.host, $0.port) }
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+        return "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
+    }
+
+    /// How chat/generate requests are answered; changes apply to requests arriving afterwards.
+    public var behavior: FakeOllamaBehavior {
+        get { state.withLock { $0.behavior } }
+        set { state.withLock { $0.behavior = newValue } }
+    }
+
+    /// Every request received so far, oldest first.
+    public var recordedRequests: [RecordedRequest] { state.withLock { $0.recorded } }
+
+    /// Requests received so far for `path` (e.g. `/api/chat`), oldest first.
+    public func recordedRequests(path: String) -> [RecordedRequest] {
+        recordedRequests.filter { $0.path == path }
+    }
+
+    /// Forgets the recorded requests.
+    public func clearRecordedRequests() { state.withLock { $0.recorded.removeAll() } }
+
+    /// Shuts the server down gracefully (in-flight responses may finish; after 2 s they are
+    /// cancelled) and waits until it has stopped. Calling it again does nothing.
+    public func stop() async {
+        let (group, task) = lifecycle.withLock { life in
+            defer { life.group = nil; life.task = nil }
+            return (life.group, life.task)
+        }
+        guard let group, let task else { return }
+        await group.triggerGracefulShutdown()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(2))
+            task.cancel()
+        }
+        _ = await task.result
+        watchdog.cancel()
+    }
+}

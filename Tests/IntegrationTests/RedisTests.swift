@@ -1,0 +1,62 @@
+import Foundation
+import Redis
+import Testing
+
+/// The pipelining hiredis client against a real Redis.
+@Suite("Redis")
+struct RedisTests {
+    static func client() throws -> RedisClient {
+        RedisClient(configuration: .init(url: try RedisURL(parsing: try TestServices.redisURL)), logger: TestServices.logger)
+    }
+
+    @Test("Commands from many tasks all get their own replies")
+    func pipelining() async throws {
+        let redis = try Self.client()
+        defer { redis.close() }
+        let key = "test:counter:\(UUID().uuidString)"
+        let replies = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<500 {
+                group.addTask { try await redis.send("INCR", key).integer ?? -1 }
+            }
+            return try await group.reduce(into: [Int64]()) { $0.append($1) }
+        }
+        #expect(Set(replies) == Set(1...500))
+        #expect(try await redis.send("GET", key).integer == 500)
+        try await redis.send("DEL", key)
+    }
+
+    @Test("Binary-safe arguments and every reply type")
+    func replyTypes() async throws {
+        let redis = try Self.client()
+        defer { redis.close() }
+        let key = "test:value:\(UUID().uuidString)"
+        let value = "spaces and \"quotes\"\r\n ü 😀"
+        #expect(try await redis.send("SET", key, value) == .status("OK"))
+        #expect(try await redis.send("GET", key).string == value)
+        #expect(try await redis.send("GET", key + ":missing") == .null)
+        #expect(try await redis.send("RPUSH", key + ":list", "a", "b") == .integer(2))
+        #expect(try await redis.send("LRANGE", key + ":list", "0", "-1") == .array([.string("a"), .string("b")]))
+        await #expect(throws: RedisError.self) { try await redis.send("INCR", key) }
+        #expect(await redis.ping())
+        try await redis.send("DEL", key, key + ":list")
+    }
+
+    @Test("Nothing listening: commands fail fast instead of hanging")
+    func unreachable() async throws {
+        let redis = RedisClient(configuration: .init(url: RedisURL(host: "127.0.0.1", port: 9), timeout: .seconds(1)), logger: TestServices.logger)
+        defer { redis.close() }
+        let started = ContinuousClock.now
+        #expect(await redis.ping() == false)
+        #expect(await redis.ping() == false)
+        #expect(started.duration(to: .now) < .seconds(3))
+    }
+
+    @Test("A closed client refuses commands")
+    func closed() async throws {
+        let redis = try Self.client()
+        redis.close()
+        await #expect {
+            try await redis.send("PING")
+        } throws: { ($0 as? RedisError)?.code == .clientClosed }
+    }
+}
