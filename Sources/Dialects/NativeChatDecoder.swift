@@ -13,7 +13,7 @@ public struct NativeChatDecoder: Sendable {
 
     /// Decodes one NDJSON line (without its `\n`). A line that is not JSON is an upstream failure.
     public mutating func decode(line: some Collection<UInt8>) -> [ChatEvent] {
-        guard !line.isEmpty else { return [] }
+        guard !line.isEmpty, !isFinished else { return [] }
         guard let chunk = try? JSONDecoder().decode(OllamaChatChunk.self, from: Data(line)) else {
             isFinished = true
             return [.failed(message: "upstream sent a line that is not JSON")]

@@ -34,7 +34,8 @@ public enum ConfigLoader {
         } catch let error as YamlError {
             throw configError(error, path: path)
         }
-        guard let root else { return try finish(GatewayConfig(), root: nil, path: path, environment: environment) }
+        // An empty document (nothing, `---`, `~`) means all defaults.
+        guard let root, !root.isEmptyDocument else { return try finish(GatewayConfig(), root: nil, path: path, environment: environment) }
         do {
             let config = try YAMLDecoder().decode(GatewayConfig.self, from: root)
             return try finish(config, root: root, path: path, environment: environment)
@@ -80,8 +81,12 @@ public enum ConfigLoader {
             case .dataCorrupted(let context): (context.codingPath, context.debugDescription)
             @unknown default: ([], "\(error)")
             }
-        let dotted = codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        let mark = ConfigValidator.mark(in: root, at: codingPath)
+        let dotted = codingPath.reduce(into: "") { path, key in
+            if let index = key.intValue { path += "[\(index)]" } else { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
+        // An unknown key is blamed on the key itself; anything else on the value.
+        let isUnknownKey = message.hasPrefix("unknown key")
+        let mark = ConfigValidator.mark(in: root, at: codingPath, pointingAtKey: isUnknownKey)
         return ConfigError(source: path, line: mark?.line, column: mark?.column, message: dotted.isEmpty ? message : "\(dotted): \(message)")
     }
 
@@ -93,5 +98,12 @@ public enum ConfigLoader {
         case is String.Type: "a string"
         default: "\(type)"
         }
+    }
+}
+
+extension Node {
+    fileprivate var isEmptyDocument: Bool {
+        guard case .scalar(let scalar) = self else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 }

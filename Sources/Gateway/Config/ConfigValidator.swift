@@ -45,17 +45,21 @@ struct ConfigValidator {
         throw ConfigError(source: path, line: mark?.line, column: mark?.column, message: message)
     }
 
-    /// The position of the node at `codingPath`, or of its nearest existing parent.
-    static func mark(in root: Node, at codingPath: [any CodingKey]) -> Mark? {
+    /// The position of the node at `codingPath`, or of its nearest existing parent. With
+    /// `pointingAtKey`, the position of the last component's key rather than its value.
+    static func mark(in root: Node, at codingPath: [any CodingKey], pointingAtKey: Bool = false) -> Mark? {
         var node = root
         var mark = root.mark
-        for key in codingPath {
-            let child: Node? = if let index = key.intValue { node.sequence.flatMap { $0.indices.contains(index) ? $0[index] : nil } } else {
-                node[key.stringValue]
+        for (position, key) in codingPath.enumerated() {
+            if let index = key.intValue {
+                guard let sequence = node.sequence, sequence.indices.contains(index) else { break }
+                node = sequence[index]
+            } else {
+                guard let mapping = node.mapping, let entry = mapping.first(where: { $0.key.string == key.stringValue }) else { break }
+                if pointingAtKey && position == codingPath.count - 1 { return entry.key.mark ?? mark }
+                node = entry.value
             }
-            guard let child else { break }
-            node = child
-            mark = child.mark ?? mark
+            mark = node.mark ?? mark
         }
         return mark
     }
