@@ -7,6 +7,7 @@ public struct DialectError: Error, Sendable, Equatable {
         case authentication        // 401
         case permission            // 403
         case notFound              // 404
+        case conflict              // 409
         case payloadTooLarge       // 413
         case rateLimited           // 429
         case upstreamUnavailable   // 502
@@ -35,6 +36,7 @@ public struct DialectError: Error, Sendable, Equatable {
         case .authentication: 401
         case .permission: 403
         case .notFound: 404
+        case .conflict: 409
         case .payloadTooLarge: 413
         case .rateLimited: 429
         case .internalError: 500

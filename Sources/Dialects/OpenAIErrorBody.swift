@@ -18,7 +18,7 @@ public enum OpenAIErrorBody {
     /// OpenAI's `type` for each kind of error.
     public static func type(of kind: DialectError.Kind) -> String {
         switch kind {
-        case .invalidRequest, .notFound, .payloadTooLarge: "invalid_request_error"
+        case .invalidRequest, .notFound, .conflict, .payloadTooLarge: "invalid_request_error"
         case .authentication: "authentication_error"
         case .permission: "permission_error"
         case .rateLimited: "rate_limit_error"

@@ -30,6 +30,16 @@ public enum GatewayApplication {
         let recorder = UsageRecorder(pool: pool, config: config.usage, logger: logger)
         let catalog = ModelCatalog(config: config, ollama: ollama, logger: logger)
         let migrator = try Migrator(pool: pool, directory: migrationsDirectory)
+        let keyCache = KeyCache()
+        let keyStore = KeyStore(pool: pool)
+        let keyResolver = KeyResolver(store: keyStore, cache: keyCache)
+        let keyEvents = KeyEvents(redis: redis, cache: keyCache, logger: logger)
+        let keyChanges = RedisSubscriber(
+            configuration: .init(url: try RedisURL(parsing: config.redis.url)), channels: [KeyCache.channel], logger: logger,
+            onMessage: { _, message in keyCache.invalidate(message) },
+            onConnectionChange: { keyCache.subscriptionChanged(isSubscribed: $0) }
+        )
+        let masterKey = Array(config.masterKey.utf8)
 
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
@@ -40,14 +50,21 @@ public enum GatewayApplication {
         let chat = ChatCompletionsRoute(ollama: ollama, catalog: catalog, recorder: recorder, maxBodyBytes: config.server.maxBodyBytes)
         let models = ModelsRoute(catalog: catalog)
         router.group("v1")
-            .add(middleware: MasterKeyAuthenticator(masterKey: config.masterKey))
+            .add(middleware: KeyAuthenticator(masterKey: masterKey, keys: keyResolver))
             .post("chat/completions", use: chat.handle)
             .get("models", use: models.handle)
+
+        let admin = router.group().add(middleware: AdminAuthenticator(masterKey: masterKey, keys: keyResolver))
+        let keyAdmin = KeyAdminRoutes(store: keyStore, events: keyEvents, catalog: catalog, maxBodyBytes: config.server.maxBodyBytes)
+        keyAdmin.register(on: admin)
+        UserAdminRoutes(store: keyStore, events: keyEvents, catalog: catalog, keys: keyAdmin, maxBodyBytes: config.server.maxBodyBytes)
+            .register(on: admin)
+        admin.get("audit/log", use: AuditRoutes(store: keyStore).log)
 
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "tollgate"),
-            services: [pool, redis, engine, recorder],
+            services: [pool, redis, keyChanges, engine, recorder],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )

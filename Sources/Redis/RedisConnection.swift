@@ -33,6 +33,16 @@ final class RedisConnection {
         redisFree(context)
     }
 
+    /// The socket, for ``RedisSubscriber`` to interrupt a blocking read from another thread.
+    var fileDescriptor: Int32 { context.pointee.fd }
+
+    /// Makes reads wait without limit (a subscriber waits for messages), with TCP keep-alive so a dead
+    /// server is still noticed.
+    func waitForeverOnReads() {
+        _ = redisSetTimeout(context, timeval(tv_sec: 0, tv_usec: 0))
+        _ = redisEnableKeepAlive(context)
+    }
+
     /// Queues a command in hiredis's output buffer; it is written on the next ``readReply()``.
     func append(_ arguments: [String]) {
         // All arguments in one buffer (plus a terminator so it is never empty), addressed by offset.

@@ -16,13 +16,17 @@ public struct GatewayRequestContext: RequestContext {
     }
 }
 
-/// An authenticated caller.
+/// An authenticated caller: the master key, or a virtual key.
 public struct Identity: Sendable, Equatable {
-    /// `master` for the master key; later, a virtual key's id.
+    /// `master` for the master key, else the virtual key's id.
     public var keyID: String
     public var userID: String?
+    /// The virtual key, when the caller used one.
+    var key: VirtualKey?
 
-    public static let master = Identity(keyID: "master", userID: nil)
+    public var isMaster: Bool { key == nil }
+
+    public static let master = Identity(keyID: "master", userID: nil, key: nil)
 }
 
 /// Request ids: `req_` and 24 random hex digits. Unique enough to be a primary key.

@@ -53,6 +53,9 @@ struct ChatCompletionsRoute: Sendable {
             throw GatewayError(.notFound, "The model `\(chat.model)` does not exist.", param: "model", code: "model_not_found")
         }
         meter.resolved(model, backend: ollama.baseURL)
+        if let key = context.identity?.key, !key.allows(model: chat.model, resolved: model.ollamaModel) {
+            throw GatewayError(.permission, "This key is not allowed to use the model `\(chat.model)`.", param: "model", code: "model_not_allowed")
+        }
         meter.upstreamStarting()
 
         let upstream: UpstreamResponse

@@ -1,0 +1,223 @@
+import Dialects
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The key-management API (`/key/*`), following LiteLLM's paths, fields and shapes so admin scripts
+/// written for LiteLLM work unchanged. Master key only.
+struct KeyAdminRoutes: Sendable {
+    let store: KeyStore
+    let events: KeyEvents
+    let catalog: ModelCatalog
+    let maxBodyBytes: Int
+
+    func register(on group: RouterGroup<GatewayRequestContext>) {
+        group.post("key/generate", use: generate)
+        group.get("key/info", use: info)
+        group.get("key/list", use: list)
+        group.post("key/update", use: update)
+        group.post("key/delete", use: delete)
+        group.post("key/regenerate", use: regenerate)
+        group.post("key/:key/regenerate", use: regenerate)
+        group.post("key/block", use: block)
+        group.post("key/unblock", use: unblock)
+    }
+
+    // MARK: Handlers
+
+    @Sendable func generate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let fields = try await AdminBody.read(request, limit: maxBodyBytes)
+        let generated = try await generate(fields: fields, actor: context.identity?.keyID ?? "master")
+        return AdminResponse.json(AdminResponse.key(generated.row, secret: generated.secret))
+    }
+
+    /// Makes a key from `fields`; returns its secret (shown this once) and its stored row.
+    func generate(fields: AdminFields, actor: String) async throws -> (secret: String, row: [String: Any]) {
+        var columns = ColumnValues()
+        try await readKeyFields(fields, into: &columns)
+        let secret = KeySecret.generate()
+        let hash = KeySecret.hash(secret)
+        columns.set("id", .text(UUID().uuidString.lowercased()), as: "$::uuid")
+        columns.set("key_hash", .text(hash))
+        columns.set("display", .text(KeySecret.display(secret)))
+        columns.set("created_by", .text(actor))
+        let userID = try fields.string("user_id")
+        let insert = columns
+        let entry = try await uniqueAlias {
+            try await store.change(actor: actor) { connection in
+                if let userID {
+                    // LiteLLM creates a user on first reference; so do we, with no limits of its own.
+                    try connection.query("INSERT INTO users (user_id) VALUES ($1) ON CONFLICT DO NOTHING", [.text(userID)])
+                }
+                let row = try connection.query(
+                    "INSERT INTO api_keys (\(insert.columns)) VALUES (\(insert.placeholders(from: 1))) RETURNING row_to_json(api_keys)::text AS row",
+                    insert.values
+                )
+                return AuditEntry(action: "key.generate", targetType: "key", targetID: hash, before: nil, after: returnedRow(row))
+            }
+        }
+        await events.changed([hash])
+        return (secret, entry?.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:])
+    }
+
+    @Sendable func info(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        guard let reference = request.uri.queryParameters["key"].map(String.init) else {
+            throw GatewayError(.invalidRequest, "Missing required parameter: 'key'.", param: "key")
+        }
+        let hash = try Self.hash(naming: reference)
+        guard let row = try await store.keyRow(hash: hash) else { throw Self.notFound() }
+        return AdminResponse.json(["key": hash, "info": AdminResponse.key(row)])
+    }
+
+    @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let paging = try Paging(request)
+        let query = request.uri.queryParameters
+        var filters: [(column: String, value: String)] = []
+        if let user = query["user_id"] { filters.append(("user_id", String(user))) }
+        if let alias = query["key_alias"] { filters.append(("alias", String(alias))) }
+        let (rows, total) = try await store.page(of: .keys, filters: filters, page: paging.page, size: paging.size)
+        let full = query["return_full_object"].map { $0 == "true" } ?? false
+        return AdminResponse.json([
+            "keys": rows.map { full ? AdminResponse.key($0) : ($0["key_hash"] ?? NSNull()) },
+            "total_count": total,
+            "current_page": paging.page,
+            "total_pages": paging.totalPages(total),
+        ])
+    }
+
+    @Sendable func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let fields = try await AdminBody.read(request, limit: maxBodyBytes)
+        let hash = try Self.hash(naming: try fields.requiredString("key"))
+        var columns = ColumnValues()
+        try await readKeyFields(fields, into: &columns)
+        if fields.isPresent("user_id") { columns.set("user_id", PostgresValue(try fields.string("user_id"))) }
+        let row = try await modify(hash: hash, action: "key.update", columns: columns, actor: context.identity?.keyID)
+        return AdminResponse.json(AdminResponse.key(row))
+    }
+
+    @Sendable func block(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await setBlocked(true, request: request, context: context)
+    }
+
+    @Sendable func unblock(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await setBlocked(false, request: request, context: context)
+    }
+
+    @Sendable func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let fields = try await AdminBody.read(request, limit: maxBodyBytes)
+        let keys = try fields.strings("keys") ?? []
+        let aliases = try fields.strings("key_aliases") ?? []
+        guard !keys.isEmpty || !aliases.isEmpty else {
+            throw GatewayError(.invalidRequest, "Name the keys to delete in 'keys' or 'key_aliases'.", param: "keys")
+        }
+        let hashes = try keys.map { try Self.hash(naming: $0) }
+        let actor = context.identity?.keyID ?? "master"
+        var deleted: [String] = []
+        var deletedHashes: [String] = []
+        for (reference, column, value) in zip(keys, hashes).map({ ($0.0, "key_hash", $0.1) }) + aliases.map({ ($0, "alias", $0) }) {
+            let entry = try await store.change(actor: actor) { connection in
+                let row = try connection.query(
+                    "DELETE FROM api_keys k WHERE \(column) = $1 RETURNING row_to_json(k)::text AS row, key_hash", [.text(value)]
+                )
+                guard let hash = row.value(0, "key_hash") else { return nil }
+                return AuditEntry(action: "key.delete", targetType: "key", targetID: hash, before: returnedRow(row), after: nil)
+            }
+            if let entry {
+                deleted.append(reference)
+                deletedHashes.append(entry.targetID)
+            }
+        }
+        guard !deleted.isEmpty else { throw Self.notFound() }
+        await events.changed(deletedHashes)
+        return AdminResponse.json(["deleted_keys": deleted])
+    }
+
+    @Sendable func regenerate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let fields = try await AdminBody.read(request, limit: maxBodyBytes)
+        let bodyReference = try fields.string("key")
+        guard let reference = context.parameters.get("key") ?? bodyReference else {
+            throw GatewayError(.invalidRequest, "Missing required parameter: 'key'.", param: "key")
+        }
+        let oldHash = try Self.hash(naming: reference)
+        var columns = ColumnValues()
+        try await readKeyFields(fields, into: &columns)
+        let secret = KeySecret.generate()
+        let newHash = KeySecret.hash(secret)
+        columns.set("key_hash", .text(newHash))
+        columns.set("display", .text(KeySecret.display(secret)))
+        columns.set("last_regenerated_at", .init(Date()))
+        let row = try await modify(hash: oldHash, action: "key.regenerate", columns: columns, actor: context.identity?.keyID, alsoInvalidate: [newHash])
+        return AdminResponse.json(AdminResponse.key(row, secret: secret))
+    }
+
+    // MARK: Shared steps
+
+    private func setBlocked(_ blocked: Bool, request: Request, context: GatewayRequestContext) async throws -> Response {
+        let fields = try await AdminBody.read(request, limit: maxBodyBytes)
+        let hash = try Self.hash(naming: try fields.requiredString("key"))
+        var columns = ColumnValues()
+        columns.set("blocked", PostgresValue(blocked))
+        let row = try await modify(hash: hash, action: blocked ? "key.block" : "key.unblock", columns: columns, actor: context.identity?.keyID)
+        return AdminResponse.json(AdminResponse.key(row))
+    }
+
+    /// Updates the key with `hash`, audits it, tells every gateway; returns the row after the change.
+    private func modify(
+        hash: String, action: String, columns: ColumnValues, actor: String?, alsoInvalidate: [String] = []
+    ) async throws -> [String: Any] {
+        var columns = columns
+        columns.set("updated_at", .init(Date()))
+        let change = columns
+        let entry = try await uniqueAlias {
+            try await store.change(actor: actor ?? "master") { connection in
+                let before = try connection.query("SELECT row_to_json(k)::text AS row FROM api_keys k WHERE key_hash = $1 FOR UPDATE", [.text(hash)])
+                guard let beforeRow = returnedRow(before) else { return nil }
+                let after = try connection.query(
+                    "UPDATE api_keys SET \(change.assignments(from: 2)) WHERE key_hash = $1 RETURNING row_to_json(api_keys)::text AS row",
+                    [.text(hash)] + change.values
+                )
+                return AuditEntry(action: action, targetType: "key", targetID: hash, before: beforeRow, after: returnedRow(after))
+            }
+        }
+        guard let entry else { throw Self.notFound() }
+        await events.changed([hash] + alsoInvalidate)
+        return entry.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:]
+    }
+
+    private func readKeyFields(_ fields: AdminFields, into columns: inout ColumnValues) async throws {
+        if fields.isPresent("key_alias") { columns.set("alias", PostgresValue(try fields.string("key_alias"))) }
+        if fields.isPresent("blocked") { columns.set("blocked", PostgresValue(try fields.bool("blocked") ?? false)) }
+        if !fields.isPresent("key"), fields.isPresent("user_id") { columns.set("user_id", PostgresValue(try fields.string("user_id"))) }
+        try await LimitFields.read(fields, into: &columns) { await catalog.resolve($0) != nil }
+        try LimitFields.readExpiry(fields, into: &columns)
+    }
+
+    /// Runs `body`, turning a duplicate alias into a 409.
+    private func uniqueAlias<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw GatewayError(.conflict, "A key with this 'key_alias' already exists.", param: "key_alias", code: "duplicate_key_alias")
+        }
+    }
+
+    static func hash(naming reference: String) throws -> String {
+        guard let hash = KeySecret.hash(naming: reference) else {
+            throw GatewayError(.invalidRequest, "Name a key by its secret (sk-…) or its 64-digit hash.", param: "key")
+        }
+        return hash
+    }
+
+    static func notFound() -> GatewayError {
+        GatewayError(.notFound, "No such key.", param: "key", code: "key_not_found")
+    }
+}
+
+/// Reads an admin request's JSON body, bounded like every other body.
+enum AdminBody {
+    static func read(_ request: Request, limit: Int) async throws -> AdminFields {
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        return try AdminFields(body: Data(buffer.readableBytesView))
+    }
+}

@@ -1,0 +1,62 @@
+import Dialects
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Authenticates model routes: the master key, or a virtual key (`Authorization: Bearer` or `x-api-key`).
+///
+/// Virtual keys come from the process's ``KeyCache``, or PostgreSQL on a miss. Unknown, blocked and
+/// expired keys are refused with a 401 that says which; refusals are not usage and are not logged.
+struct KeyAuthenticator: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    let masterKey: [UInt8]
+    let keys: KeyResolver
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.identity = try await Self.identify(request.headers, masterKey: masterKey, keys: keys)
+        return try await next(request, context)
+    }
+
+    static func identify(_ headers: HTTPFields, masterKey: [UInt8], keys: KeyResolver) async throws -> Identity {
+        guard let presented = MasterKeyAuthenticator.credential(in: headers), !presented.isEmpty else {
+            throw GatewayError(.authentication, "Missing API key: send it as 'Authorization: Bearer <key>'.", code: "missing_api_key")
+        }
+        if constantTimeEqual(Array(presented.utf8), masterKey) { return .master }
+        guard presented.hasPrefix(KeySecret.prefix), let key = try await keys.key(secret: presented) else {
+            throw GatewayError(.authentication, "Incorrect API key provided.", code: "invalid_api_key")
+        }
+        if key.blocked {
+            throw GatewayError(.authentication, "This API key is blocked.", code: "key_blocked")
+        }
+        if key.isExpired() {
+            let when = key.expiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "an earlier time"
+            throw GatewayError(.authentication, "This API key expired at \(when).", code: "key_expired")
+        }
+        return Identity(keyID: key.id, userID: key.userID, key: key)
+    }
+}
+
+/// Finds virtual keys by secret: the cache first, PostgreSQL on a miss.
+struct KeyResolver: Sendable {
+    let store: KeyStore
+    let cache: KeyCache
+
+    func key(secret: String) async throws -> VirtualKey? {
+        let hash = KeySecret.hash(secret)
+        switch cache.lookup(hash) {
+        case .hit(let key):
+            return key
+        case .miss(let generation):
+            do {
+                let key = try await store.key(hash: hash)
+                cache.store(key, for: hash, generation: generation)
+                return key
+            } catch {
+                throw GatewayError(.overloaded, "The key store is unavailable; try again shortly.", code: "key_store_unavailable")
+            }
+        }
+    }
+}
