@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "Gateway", "Postgres",
+                "Gateway", "Postgres", "Upstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Hummingbird
+import Logging
+import UnixSignals
+
+/// `tollgate serve`: migrates the database, then serves the gateway until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate the database, then serve the gateway.")
+
+    func run() async throws {
+        let config = loadConfigOrExit()
+        GatewayLogging.bootstrap(format: config.log.format, level: config.log.level)
+        let logger = Logger(label: "tollgate")
+        let app = try GatewayApplication.build(config: config, migrationsDirectory: migrationsOrExit(), logger: logger) { port in
+            logger.info("tollgate listening", metadata: ["host": "\(config.server.host)", "port": "\(port)", "ollama": "\(config.ollama.baseURL)"])
+        }
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}
+
+/// Loads the config or exits with its error (file:line:column: what is wrong).
+func loadConfigOrExit() -> GatewayConfig {
+    do {
+        return try ConfigLoader.load()
+    } catch {
+        FileHandle.standardError.write(Data("tollgate: configuration error: \(error)\n".utf8))
+        Foundation.exit(2)
+    }
+}
+
+/// The `migrations/` folder, or exits saying how to point at it.
+func migrationsOrExit() -> URL {
+    guard let directory = MigrationsDirectory.locate() else {
+        FileHandle.standardError.write(Data("tollgate: cannot find the migrations/ folder; set TOLLGATE_MIGRATIONS_DIR\n".utf8))
+        Foundation.exit(2)
+    }
+    return directory
+}

@@ -1,0 +1,92 @@
+import FakeOllama
+import Foundation
+import Postgres
+import Testing
+
+/// Two gateway processes on one PostgreSQL and one Redis: a change made through one is enforced by
+/// the other within a second, and no key secret is left anywhere after it was shown.
+@Suite("Revocation across gateways", .serialized)
+struct RevocationTests {
+    static let master = "sk-master-revocation-test-0123456789"
+    static let chat = #"{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}"#
+
+    @Test("A key revoked through one gateway fails on the other within one second")
+    func revocationReachesEveryGateway() async throws {
+        let fake = try await FakeOllama.start()
+        let database = try await TestServices.freshDatabase()
+        async let startFirst = GatewayProcess.start(databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
+        async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
+        let (first, second) = try await (startFirst, startSecond)
+        defer {
+            first.stop()
+            second.stop()
+        }
+        let http = HTTP.shared
+
+        for revoke in ["block", "delete", "regenerate"] {
+            let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
+            let secret = try #require(HTTP.json(created.body)?["key"] as? String)
+            // The second gateway learns the key (and caches it).
+            for _ in 0..<3 {
+                #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+            }
+            let body = revoke == "delete" ? #"{"keys":["\#(secret)"]}"# : #"{"key":"\#(secret)"}"#
+            let revoked = try await http.request("POST", first.baseURL + "/key/\(revoke)", json: body, key: Self.master)
+            #expect(revoked.status == 200)
+            let start = ContinuousClock.now
+            var status = 200
+            while status == 200 && start.duration(to: .now) < .seconds(3) {
+                status = try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
+                if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(status == 401, "\(revoke): the second gateway still accepts the key")
+            #expect(start.duration(to: .now) < .seconds(1), "\(revoke) took \(start.duration(to: .now)) to reach the second gateway")
+        }
+        await fake.stop()
+    }
+
+    @Test("After creation the secret is nowhere: not in the database, the logs, or any later response")
+    func secretIsNeverStored() async throws {
+        let fake = try await FakeOllama.start()
+        let database = try await TestServices.freshDatabase()
+        let gateway = try await GatewayProcess.start(databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
+        let http = HTTP.shared
+        let created = try await http.request(
+            "POST", gateway.baseURL + "/user/new", json: #"{"user_id":"hana","max_budget":1}"#, key: Self.master
+        )
+        let secret = try #require(HTTP.json(created.body)?["key"] as? String)
+        var later: [String] = []
+        later.append(try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).body)
+        later.append(try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: #"{"model":"nope","messages":[]}"#, key: secret).body)
+        later.append(try await http.request("GET", gateway.baseURL + "/key/info?key=\(secret)", key: Self.master).body)
+        later.append(try await http.request("GET", gateway.baseURL + "/key/list?return_full_object=true", key: Self.master).body)
+        later.append(try await http.request("GET", gateway.baseURL + "/user/info?user_id=hana", key: Self.master).body)
+        later.append(try await http.request("POST", gateway.baseURL + "/key/update", json: #"{"key":"\#(secret)","rpm_limit":4}"#, key: Self.master).body)
+        later.append(try await http.request("POST", gateway.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master).body)
+        later.append(try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).body)
+        later.append(try await http.request("GET", gateway.baseURL + "/audit/log", key: Self.master).body)
+        try await Task.sleep(for: .milliseconds(400))  // let the usage rows be written
+        #expect(gateway.stop() == 0)
+
+        for (index, body) in later.enumerated() {
+            #expect(!body.contains(secret), "response \(index) contains the secret")
+            #expect(!body.contains(Self.master), "response \(index) contains the master key")
+        }
+        let log = gateway.log
+        #expect(!log.isEmpty)
+        #expect(!log.contains(secret), "the log contains the key secret")
+        #expect(!log.contains(Self.master), "the log contains the master key")
+
+        let pool = PostgresPool(configuration: .init(url: database, maxConnections: 1), logger: TestServices.logger)
+        let tables = try await pool.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").rows.compactMap { $0[0] }
+        #expect(tables.contains("api_keys") && tables.contains("audit_log") && tables.contains("request_log"))
+        for table in tables {
+            let dump = try await pool.query("SELECT coalesce(string_agg(row_to_json(t)::text, E'\\n'), '') AS dump FROM \(table) t")
+            let text = dump.value(0, "dump") ?? ""
+            #expect(!text.contains(secret), "table \(table) contains the key secret")
+            #expect(!text.contains(String(secret.dropFirst(3))), "table \(table) contains the secret's body")
+        }
+        #expect(try await pool.query("SELECT 1 FROM request_log").count >= 2)
+        await fake.stop()
+    }
+}
