@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# THE test command for Tollgate: `scripts/test.sh` (CI runs it through .ci/run).
+#
+# What it does:
+#   1. installs missing system packages (scripts/install-deps.sh);
+#   2. prepares a Python venv at .build-venv/ with the SDK clients the tests drive (cached);
+#   3. builds the package and its tests (`swift build --build-tests`);
+#   4. starts a private PostgreSQL + Redis in a fresh temp dir (scripts/services.sh), stopped and
+#      removed again on any exit;
+#   5. runs `swift test` with DATABASE_URL, REDIS_URL, TOLLGATE_TEST_SERVICES_DIR and
+#      TOLLGATE_TEST_PYTHON exported, output tee'd to .build-test/swift-test.log;
+#   6. fails if swift test fails, if any test was skipped, or if no test of the IntegrationTests
+#      target ran; ends with the plain line `N passed, M failed` for CI tooling.
+#
+# Extra arguments are passed to `swift test` (e.g. `scripts/test.sh --filter IntegrationTests`);
+# with a --filter the "IntegrationTests must have run" check is skipped.
+set -euo pipefail
+
+# Repo root, from this script's location; everything below is relative to it.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+log() { echo "test.sh: $*" >&2; }
+
+# --- 1. System packages -------------------------------------------------------------------------
+scripts/install-deps.sh
+
+# --- 2. Python venv for SDK client tests --------------------------------------------------------
+# Packages the tests' Python clients need. Add to this list when a test needs more
+# (e.g. anthropic, ollama, prometheus_client); the venv is updated on the next run.
+PY_PACKAGES=(openai)
+VENV=.build-venv
+stamp="$VENV/.tollgate-packages"
+want="${PY_PACKAGES[*]}"
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+  # Missing, or broken (e.g. the interpreter it was made from is gone): make it anew.
+  log "creating Python venv in $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "pip installing into $VENV: $want"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
+  echo "$want" >"$stamp"
+else
+  log "Python venv $VENV up to date ($want)"
+fi
+TOLLGATE_TEST_PYTHON="$ROOT/$VENV/bin/python"
+export TOLLGATE_TEST_PYTHON
+
+# --- 3. Build ------------------------------------------------------------------------------------
+log "swift build --build-tests"
+swift build --build-tests
+
+# --- 4. Private services in a temp dir -----------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-test.XXXXXX")
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+  local rc=$?
+  # Quietly, so that the counts line stays the last line of output.
+  scripts/services.sh stop "$TMP" 2>/dev/null || log "warning: could not stop the services under $TMP"
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# SERVICES_EPHEMERAL: a throwaway cluster, no fsync.
+SERVICES_EPHEMERAL=1 scripts/services.sh start "$TMP" >/dev/null
+# shellcheck source=/dev/null
+source "$TMP/env"
+export DATABASE_URL REDIS_URL
+# Tests that simulate outages call scripts/services.sh stop-redis/start-redis ... on this dir.
+export TOLLGATE_TEST_SERVICES_DIR="$TMP"
+export TOLLGATE_TEST_SERVICES_SCRIPT="$ROOT/scripts/services.sh"
+log "services: DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL"
+
+# --- 5. Run the tests ----------------------------------------------------------------------------
+OUT=.build-test
+mkdir -p "$OUT"
+LOG=$OUT/swift-test.log
+XUNIT=$OUT/xunit.xml                   # Swift Testing writes $OUT/xunit-swift-testing.xml
+rm -f "$OUT"/xunit*.xml
+log "swift test (log: $LOG)"
+set +e
+swift test --skip-build --xunit-output "$XUNIT" "$@" 2>&1 | tee "$LOG"
+test_rc=${PIPESTATUS[0]}
+set -e
+
+# Which tests belong to which target (for the IntegrationTests check). `swift test list` prints
+# Module.Type/test (XCTest) and Module.Type/test() or Module.test() (Swift Testing).
+swift test list --skip-build >"$OUT/test-list.txt" 2>/dev/null || true
+
+# --- 6. Judge the run ----------------------------------------------------------------------------
+filtered=0
+for a in "$@"; do
+  case "$a" in --filter|--filter=*|--skip|--skip=*) filtered=1 ;; esac
+done
+
+# Counts from the Swift Testing xUnit report and XCTest's summary in the log; prints
+# "passed failed skipped integration_passed".
+read -r passed failed skipped integration <<<"$(python3 - "$LOG" "$OUT/xunit-swift-testing.xml" "$OUT/test-list.txt" <<'PY'
+import os, re, sys
+import xml.etree.ElementTree as ET
+
+log_path, xml_path, list_path = sys.argv[1:4]
+text = open(log_path, encoding="utf-8", errors="replace").read()
+passed = failed = skipped = integration = 0
+
+# Swift Testing: one <testcase classname="Module.Suite" or "Module"> per test.
+if os.path.exists(xml_path):
+    try:
+        for tc in ET.parse(xml_path).getroot().iter("testcase"):
+            if tc.find("skipped") is not None:
+                skipped += 1
+            elif tc.find("failure") is not None or tc.find("error") is not None:
+                failed += 1
+            else:
+                passed += 1
+                if tc.get("classname", "").split(".")[0] == "IntegrationTests":
+                    integration += 1
+    except ET.ParseError:
+        failed += 1
+else:
+    # No report (e.g. a crash): fall back to the console lines.
+    passed += len(re.findall(r"^\S+ Test .+ passed after", text, re.M))
+    failed += len(re.findall(r"^\S+ Test .+ failed after", text, re.M))
+    skipped += len(re.findall(r"^\S+ Test .+ skipped", text, re.M))
+    m = re.search(r"Test run with (\d+) tests? .* failed", text)
+    if m and failed == 0:
+        failed = 1
+
+# XCTest: the last "Executed N tests, with [S skipped and] F failures" line is the overall one.
+runs = re.findall(r"Executed (\d+) tests?, with (?:(\d+) tests? skipped and )?(\d+) failures?", text)
+if runs:
+    n, s, f = runs[-1]
+    n, s, f = int(n), int(s or 0), int(f)
+    passed += n - s - f
+    failed += f
+    skipped += s
+# XCTest cases of the IntegrationTests target: classes listed as IntegrationTests.Class/testX.
+xc_classes = set()
+if os.path.exists(list_path):
+    for line in open(list_path, encoding="utf-8", errors="replace"):
+        m = re.match(r"IntegrationTests\.(\w+)/(\w+)$", line.strip())
+        if m:
+            xc_classes.add(m.group(1))
+for cls in re.findall(r"^Test Case '(?:[\w.]+\.)?(\w+)\.\w+' passed", text, re.M):
+    if cls in xc_classes:
+        integration += 1
+# A skip that the report missed still counts as a skip.
+if skipped == 0 and re.search(r"^\S+ Test .+ skipped|^Test Case '.+' skipped", text, re.M):
+    skipped = 1
+print(passed, failed, skipped, integration)
+PY
+)"
+
+: "${passed:=0}" "${failed:=0}" "${skipped:=0}" "${integration:=0}"
+
+status=0
+if [ "$test_rc" -ne 0 ]; then
+  log "FAIL: swift test exited with $test_rc"
+  status=1
+  [ "$failed" -gt 0 ] || failed=1
+fi
+if [ "$skipped" -gt 0 ]; then
+  log "FAIL: $skipped test(s) were skipped; every test must run (see lines with 'skipped' in $LOG)"
+  status=1
+fi
+if [ "$filtered" -eq 0 ] && [ "$integration" -eq 0 ]; then
+  log "FAIL: no test of the IntegrationTests target ran"
+  status=1
+fi
+if [ "$((passed + failed))" -eq 0 ]; then
+  log "FAIL: no test ran at all"
+  status=1
+fi
+[ "$status" -eq 0 ] && log "OK: $integration IntegrationTests test(s) among $passed passed"
+
+# The plain closing line CI tooling reads.
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit "$status"
