@@ -9,22 +9,26 @@ public struct LineSplitter: Sendable {
     public init() {}
 
     /// Adds `bytes` and returns every line they complete, without the `\n`.
+    public mutating func append(_ bytes: [UInt8]) -> [[UInt8]] {
+        bytes.withUnsafeBufferPointer { append(buffer: $0) }
+    }
+
     public mutating func append(_ bytes: some Collection<UInt8>) -> [[UInt8]] {
+        append(Array(bytes))
+    }
+
+    private mutating func append(buffer bytes: UnsafeBufferPointer<UInt8>) -> [[UInt8]] {
         var lines: [[UInt8]] = []
-        var start = bytes.startIndex
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            if bytes[index] == 0x0A {
-                if pending.isEmpty {
-                    lines.append(Array(bytes[start..<index]))
-                } else {
-                    pending.append(contentsOf: bytes[start..<index])
-                    lines.append(pending)
-                    pending.removeAll(keepingCapacity: true)
-                }
-                start = bytes.index(after: index)
+        var start = 0
+        while let newline = bytes[start...].firstIndex(of: 0x0A) {
+            if pending.isEmpty {
+                lines.append(Array(bytes[start..<newline]))
+            } else {
+                pending.append(contentsOf: bytes[start..<newline])
+                lines.append(pending)
+                pending.removeAll(keepingCapacity: true)
             }
-            index = bytes.index(after: index)
+            start = newline + 1
         }
         pending.append(contentsOf: bytes[start...])
         return lines

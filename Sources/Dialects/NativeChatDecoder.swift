@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns Ollama's native chat objects into ``ChatEvent``s.
 ///
 /// A value type fed one decoded object at a time. The final (`done: true`) object may still carry text,
@@ -11,14 +9,18 @@ public struct NativeChatDecoder: Sendable {
 
     public init() {}
 
-    /// Decodes one NDJSON line (without its `\n`). A line that is not JSON is an upstream failure.
-    public mutating func decode(line: some Collection<UInt8>) -> [ChatEvent] {
+    /// Decodes one NDJSON line (without its `\n`). A line that is not a JSON object is an upstream failure.
+    public mutating func decode(line: [UInt8]) -> [ChatEvent] {
         guard !line.isEmpty, !isFinished else { return [] }
-        guard let chunk = try? JSONDecoder().decode(OllamaChatChunk.self, from: Data(line)) else {
+        guard let chunk = line.withUnsafeBytes(NativeChunkParser.parse) else {
             isFinished = true
             return [.failed(message: "upstream sent a line that is not JSON")]
         }
         return decode(chunk)
+    }
+
+    public mutating func decode(line: some Collection<UInt8>) -> [ChatEvent] {
+        decode(line: Array(line))
     }
 
     public mutating func decode(_ chunk: OllamaChatChunk) -> [ChatEvent] {

@@ -31,14 +31,14 @@ public struct OpenAIStreamEncoder: Sendable {
     public mutating func encode(_ event: ChatEvent) -> [UInt8] {
         switch event {
         case .text(let text):
-            return frame(chunk(delta: { $0.raw("\"content\":"); $0.string(text) }, finishReason: nil))
+            return chunk(delta: { $0.raw("\"content\":"); $0.string(text) }, finishReason: nil)
         case .thinking(let text):
-            return frame(chunk(delta: { $0.raw("\"content\":\"\",\"reasoning\":"); $0.string(text) }, finishReason: nil))
+            return chunk(delta: { $0.raw("\"content\":\"\",\"reasoning\":"); $0.string(text) }, finishReason: nil)
         case .finished(let completion):
             var out: [UInt8] = []
-            if !sentRole { out += frame(chunk(delta: { $0.raw("\"content\":\"\"") }, finishReason: nil)) }
-            out += frame(chunk(delta: nil, finishReason: completion.finishReason.openAI))
-            if includeUsage { out += frame(usageChunk(completion.usage)) }
+            if !sentRole { out += chunk(delta: { $0.raw("\"content\":\"\"") }, finishReason: nil) }
+            out += chunk(delta: nil, finishReason: completion.finishReason.openAI)
+            if includeUsage { out += usageChunk(completion.usage) }
             out += Array("data: [DONE]\n\n".utf8)
             return out
         case .failed(let message):
@@ -46,8 +46,10 @@ public struct OpenAIStreamEncoder: Sendable {
         }
     }
 
+    /// One `data: {…}\n\n` event, written in a single buffer.
     private mutating func chunk(delta: ((inout JSONWriter) -> Void)?, finishReason: String?) -> [UInt8] {
         var json = JSONWriter()
+        json.raw("data: ")
         envelopeStart(&json)
         json.raw(",\"choices\":[{\"index\":0,\"delta\":{")
         if let delta {
@@ -59,16 +61,17 @@ public struct OpenAIStreamEncoder: Sendable {
         }
         json.raw("},\"finish_reason\":")
         json.optionalString(finishReason)
-        json.raw("}]}")
+        json.raw("}]}\n\n")
         return json.bytes
     }
 
     private func usageChunk(_ usage: Usage) -> [UInt8] {
         var json = JSONWriter()
+        json.raw("data: ")
         envelopeStart(&json)
         json.raw(",\"choices\":[],\"usage\":")
         OpenAIChatResponse.writeUsage(usage, to: &json)
-        json.raw("}")
+        json.raw("}\n\n")
         return json.bytes
     }
 

@@ -93,6 +93,9 @@ final class TransferState: Sendable {
         }
     }
 
+    /// True once the transfer ended (completed, failed or cancelled).
+    var isFinished: Bool { inner.withLock { $0.outcome != nil } }
+
     /// Marks the transfer cancelled so the producer aborts on its next callback.
     func markCancelled() {
         inner.withLock { $0.isCancelled = true }

@@ -22,7 +22,7 @@ public final class UpstreamBody: AsyncSequence, Sendable {
     }
 
     deinit {
-        engine.cancel(id, state: state)
+        if !state.isFinished { engine.cancel(id, state: state) }
     }
 
     /// Stops the transfer now (a client went away, say).
