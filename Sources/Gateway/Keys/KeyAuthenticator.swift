@@ -21,7 +21,7 @@ struct KeyAuthenticator: RouterMiddleware {
     }
 
     static func identify(_ headers: HTTPFields, masterKey: [UInt8], keys: KeyResolver) async throws -> Identity {
-        guard let presented = MasterKeyAuthenticator.credential(in: headers), !presented.isEmpty else {
+        guard let presented = credential(in: headers), !presented.isEmpty else {
             throw GatewayError(.authentication, "Missing API key: send it as 'Authorization: Bearer <key>'.", code: "missing_api_key")
         }
         if constantTimeEqual(Array(presented.utf8), masterKey) { return .master }
@@ -59,4 +59,31 @@ struct KeyResolver: Sendable {
             }
         }
     }
+}
+
+extension KeyAuthenticator {
+    static let apiKeyHeader = HTTPField.Name("x-api-key")!
+
+    /// The key the caller presented: `Authorization: Bearer <key>` (OpenAI clients) or
+    /// `x-api-key: <key>` (Anthropic clients, Claude Code).
+    static func credential(in headers: HTTPFields) -> String? {
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return String(parts[1]).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return headers[apiKeyHeader]
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths, not on where they differ.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    var difference = UInt8(a.count == b.count ? 0 : 1)
+    for index in 0..<max(a.count, b.count) {
+        let x = index < a.count ? a[index] : 0
+        let y = index < b.count ? b[index] : 0
+        difference |= x ^ y
+    }
+    return difference == 0
 }
