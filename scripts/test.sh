@@ -2,7 +2,8 @@
 # THE test command for Tollgate: `scripts/test.sh` (CI runs it through .ci/run).
 #
 # What it does:
-#   1. installs missing system packages (scripts/install-deps.sh);
+#   1. installs missing system packages (scripts/install-deps.sh) and validates deploy/
+#      (scripts/check-deploy.sh: docker-compose config, Dockerfile packages = tested packages);
 #   2. prepares a Python venv at .build-venv/ with the SDK clients the tests drive (cached);
 #   3. builds the package and its tests (`swift build --build-tests`);
 #   4. starts a private PostgreSQL + Redis in a fresh temp dir (scripts/services.sh), stopped and
@@ -22,13 +23,15 @@ cd "$ROOT"
 
 log() { echo "test.sh: $*" >&2; }
 
-# --- 1. System packages -------------------------------------------------------------------------
+# --- 1. System packages, and the deploy files ---------------------------------------------------
 scripts/install-deps.sh
+# The compose file validates and the image installs the libraries this build links (no Docker engine needed).
+scripts/check-deploy.sh
 
 # --- 2. Python venv for SDK client tests --------------------------------------------------------
 # Packages the tests' Python clients need. Add to this list when a test needs more
 # (e.g. anthropic, ollama, prometheus_client); the venv is updated on the next run.
-PY_PACKAGES=(openai)
+PY_PACKAGES=(openai prometheus_client)
 VENV=.build-venv
 stamp="$VENV/.tollgate-packages"
 want="${PY_PACKAGES[*]}"

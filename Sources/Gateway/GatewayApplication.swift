@@ -27,13 +27,14 @@ public enum GatewayApplication {
         let redis = RedisClient(configuration: .init(url: try RedisURL(parsing: config.redis.url)), logger: logger)
         let engine = CurlEngine(logger: logger)
         let ollama = OllamaClient(engine: engine, config: config.ollama)
-        let recorder = UsageRecorder(pool: pool, config: config.usage, logger: logger)
+        let metrics = GatewayMetrics()
+        let recorder = UsageRecorder(pool: pool, config: config.usage, metrics: metrics, logger: logger)
         let catalog = ModelCatalog(config: config, ollama: ollama, logger: logger)
         let migrator = try Migrator(pool: pool, directory: migrationsDirectory)
         let keyCache = KeyCache()
         let keyStore = KeyStore(pool: pool)
-        let keyResolver = KeyResolver(store: keyStore, cache: keyCache)
-        let keyEvents = KeyEvents(redis: redis, cache: keyCache, logger: logger)
+        let keyResolver = KeyResolver(store: keyStore, cache: keyCache, metrics: metrics)
+        let keyEvents = KeyEvents(redis: redis, cache: keyCache, metrics: metrics, logger: logger)
         let keyChanges = RedisSubscriber(
             configuration: .init(url: try RedisURL(parsing: config.redis.url)), channels: [KeyCache.channel], logger: logger,
             onMessage: { _, message in keyCache.invalidate(message) },
@@ -43,14 +44,15 @@ public enum GatewayApplication {
 
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        let health = HealthRoutes(pool: pool, redis: redis, ollama: ollama)
+        let health = HealthRoutes(pool: pool, redis: redis, ollama: ollama, metrics: metrics)
         router.get("health/live", use: health.live)
         router.get("health/ready", use: health.ready)
+        router.get("metrics", use: MetricsRoute(metrics: metrics).handle)
 
         let chat = ChatCompletionsRoute(ollama: ollama, catalog: catalog, recorder: recorder, maxBodyBytes: config.server.maxBodyBytes)
         let models = ModelsRoute(catalog: catalog)
         router.group("v1")
-            .add(middleware: KeyAuthenticator(masterKey: masterKey, keys: keyResolver))
+            .add(middleware: KeyAuthenticator(masterKey: masterKey, keys: keyResolver, metrics: metrics))
             .post("chat/completions", use: chat.handle)
             .get("models", use: models.handle)
 

@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import UnixSignals
 
 /// `tollgate serve`: migrates the database, then serves the gateway until SIGTERM or SIGINT.
@@ -16,7 +17,13 @@ struct Serve: AsyncParsableCommand {
         let app = try GatewayApplication.build(config: config, migrationsDirectory: migrationsOrExit(), logger: logger) { port in
             logger.info("tollgate listening", metadata: ["host": "\(config.server.host)", "port": "\(port)", "ollama": "\(config.ollama.baseURL)"])
         }
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish for up to the grace
+        // period, then cancel what is left; the usage recorder writes its queue either way.
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(config.server.shutdownGraceSeconds)
+        group.maximumCancellationDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
+        logger.info("tollgate stopped")
     }
 }
 

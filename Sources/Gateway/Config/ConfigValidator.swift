@@ -10,6 +10,10 @@ struct ConfigValidator {
     func validate(_ config: GatewayConfig) throws {
         try check((1...65535).contains(config.server.port), "server.port must be from 1 to 65535", ["server", "port"], env: "TOLLGATE_PORT")
         try check(config.server.maxBodyBytes >= 1024, "server.max_body_bytes must be at least 1024", ["server", "max_body_bytes"], env: "TOLLGATE_MAX_BODY_BYTES")
+        try check(
+            (0...3600).contains(config.server.shutdownGraceSeconds), "server.shutdown_grace_s must be from 0 to 3600",
+            ["server", "shutdown_grace_s"], env: "TOLLGATE_SHUTDOWN_GRACE_S"
+        )
         try check(!config.database.url.isEmpty, "no PostgreSQL URL: set database.url or DATABASE_URL", ["database", "url"], env: "DATABASE_URL")
         try check(
             config.database.url.hasPrefix("postgres://") || config.database.url.hasPrefix("postgresql://"),

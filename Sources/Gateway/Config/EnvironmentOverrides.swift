@@ -19,6 +19,7 @@ enum EnvironmentOverrides {
         if let bytes = try integer("TOLLGATE_MAX_BODY_BYTES") { config.server.maxBodyBytes = bytes }
         if let ms = try integer("TOLLGATE_UPSTREAM_CONNECT_TIMEOUT_MS") { config.ollama.connectTimeoutMs = ms }
         if let seconds = try integer("TOLLGATE_UPSTREAM_FIRST_BYTE_TIMEOUT_S") { config.ollama.firstByteTimeoutSeconds = seconds }
+        if let seconds = try integer("TOLLGATE_SHUTDOWN_GRACE_S") { config.server.shutdownGraceSeconds = seconds }
         if let format = value("TOLLGATE_LOG_FORMAT") { config.log.format = format }
         if let level = value("TOLLGATE_LOG_LEVEL") { config.log.level = level }
     }

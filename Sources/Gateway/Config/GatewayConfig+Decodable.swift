@@ -21,7 +21,7 @@ extension GatewayConfig: Decodable {
 
 extension GatewayConfig.Server: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, max_body_bytes
+        case host, port, max_body_bytes, shutdown_grace_s
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,6 +30,7 @@ extension GatewayConfig.Server: Decodable {
         host = try c.decodeIfPresent(String.self, forKey: .host) ?? host
         port = try c.decodeIfPresent(Int.self, forKey: .port) ?? port
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .max_body_bytes) ?? maxBodyBytes
+        shutdownGraceSeconds = try c.decodeIfPresent(Int.self, forKey: .shutdown_grace_s) ?? shutdownGraceSeconds
     }
 }
 

@@ -21,6 +21,8 @@ public struct GatewayConfig: Sendable {
         public var port = 4000
         /// Request bodies above this many bytes are refused with 413.
         public var maxBodyBytes = 16 * 1024 * 1024
+        /// On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish.
+        public var shutdownGraceSeconds = 30
     }
 
     public struct Auth: Sendable {

@@ -13,10 +13,16 @@ struct KeyAuthenticator: RouterMiddleware {
 
     let masterKey: [UInt8]
     let keys: KeyResolver
+    let metrics: GatewayMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.identity = try await Self.identify(request.headers, masterKey: masterKey, keys: keys)
+        do {
+            context.identity = try await Self.identify(request.headers, masterKey: masterKey, keys: keys)
+        } catch let error as GatewayError where error.error.kind == .authentication {
+            metrics.authRejected(code: error.error.code)
+            throw error
+        }
         return try await next(request, context)
     }
 
@@ -43,6 +49,7 @@ struct KeyAuthenticator: RouterMiddleware {
 struct KeyResolver: Sendable {
     let store: KeyStore
     let cache: KeyCache
+    let metrics: GatewayMetrics
 
     func key(secret: String) async throws -> VirtualKey? {
         let hash = KeySecret.hash(secret)
@@ -55,6 +62,7 @@ struct KeyResolver: Sendable {
                 cache.store(key, for: hash, generation: generation)
                 return key
             } catch {
+                metrics.postgresFailed()
                 throw GatewayError(.overloaded, "The key store is unavailable; try again shortly.", code: "key_store_unavailable")
             }
         }

@@ -5,6 +5,7 @@ import Redis
 struct KeyEvents: Sendable {
     let redis: RedisClient
     let cache: KeyCache
+    let metrics: GatewayMetrics
     let logger: Logger
 
     /// Publishes `hashes` (or ``KeyCache/everything``) on the change channel, and applies them locally
@@ -15,6 +16,7 @@ struct KeyEvents: Sendable {
             do {
                 try await redis.send("PUBLISH", KeyCache.channel, hash)
             } catch {
+                metrics.redisFailed()
                 // Other instances whose subscription is also down read PostgreSQL directly; one whose
                 // subscription is up still drops its cache within KeyCache.maxAge.
                 logger.error("cannot publish key change", metadata: ["error": "\(error)"])

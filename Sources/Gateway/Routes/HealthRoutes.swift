@@ -12,6 +12,7 @@ struct HealthRoutes: Sendable {
     let pool: PostgresPool
     let redis: RedisClient
     let ollama: OllamaClient
+    let metrics: GatewayMetrics
 
     func live(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         Self.json(.ok, ["status": "ok"])
@@ -22,6 +23,8 @@ struct HealthRoutes: Sendable {
         async let redis = self.redis.ping()
         async let ollama = self.ollama.isReachable()
         let checks = ["postgres": await postgres, "redis": await redis, "ollama": await ollama]
+        if checks["postgres"] == false { metrics.postgresFailed() }
+        if checks["redis"] == false { metrics.redisFailed() }
         let allUp = checks.values.allSatisfy { $0 }
         var body = checks.mapValues { $0 ? "up" : "down" }
         body["status"] = allUp ? "ready" : "not_ready"

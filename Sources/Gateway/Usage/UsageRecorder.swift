@@ -19,28 +19,34 @@ final class UsageRecorder: Sendable {
     private let batchSize: Int
     private let flushInterval: Duration
     private let logger: Logger
+    private let metrics: GatewayMetrics
     private let queue = Mutex(Queue())
 
     private struct Queue {
         var records: [UsageRecord] = []
+        /// When each queued record was queued, in the same order (for the write-lag metric).
+        var queuedAt: [ContinuousClock.Instant] = []
         var dropped = 0
     }
 
-    init(pool: PostgresPool, config: GatewayConfig.Usage, logger: Logger) {
+    init(pool: PostgresPool, config: GatewayConfig.Usage, metrics: GatewayMetrics, logger: Logger) {
         self.pool = pool
+        self.metrics = metrics
         self.batchSize = config.batchSize
         self.flushInterval = .milliseconds(config.flushIntervalMs)
         self.logger = logger
     }
 
-    /// Queues `record` for the next flush. Never waits.
+    /// Counts `record` in the metrics and queues it for the next flush. Never waits.
     func record(_ record: UsageRecord) {
+        metrics.requestFinished(record)
         let accepted = queue.withLock { queue in
             guard queue.records.count < Self.maxQueued else {
                 queue.dropped += 1
                 return false
             }
             queue.records.append(record)
+            queue.queuedAt.append(.now)
             return true
         }
         if !accepted {
@@ -54,17 +60,28 @@ final class UsageRecorder: Sendable {
     /// Writes everything queued now; returns false if PostgreSQL failed (the records stay queued).
     @discardableResult
     func flush() async -> Bool {
+        defer { reportQueue() }
         while true {
             let batch: [UsageRecord] = queue.withLock { queue in Array(queue.records.prefix(batchSize)) }
             guard !batch.isEmpty else { return true }
             do {
                 try await write(batch)
-                queue.withLock { $0.records.removeFirst(batch.count) }
+                queue.withLock { queue in
+                    queue.records.removeFirst(batch.count)
+                    queue.queuedAt.removeFirst(batch.count)
+                }
+                metrics.usageWritten(batch.count)
             } catch {
+                metrics.postgresFailed()
                 logger.warning("usage write failed; will retry", metadata: ["error": "\(String(reflecting: error))", "pending": "\(pending)"])
                 return false
             }
         }
+    }
+
+    private func reportQueue() {
+        let (depth, oldest) = queue.withLock { ($0.records.count, $0.queuedAt.first) }
+        metrics.usageQueue(depth: depth, oldest: oldest)
     }
 
     private func write(_ batch: [UsageRecord]) async throws {
@@ -87,10 +104,13 @@ extension UsageRecorder: Service {
 
     func run() async throws {
         await flushPeriodically()
-        // Shutting down: the server has stopped taking requests; write what is left.
-        for _ in 0..<5 where await !flush() {
-            try? await Task.sleep(for: .milliseconds(500))
-        }
+        // Shutting down: the server has stopped taking requests; write what is left. A fresh task, so a
+        // cancelled shutdown (grace period over) still gets its records written.
+        await Task {
+            for _ in 0..<5 where await !self.flush() {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }.value
         if pending > 0 { logger.error("usage records not written at shutdown", metadata: ["count": "\(pending)"]) }
     }
 }

@@ -26,7 +26,10 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// Starts a gateway on a free port and waits until `/health/live` answers.
-    static func start(databaseURL: String, redisURL: String, ollamaURL: String, masterKey: String, logLevel: String = "debug") async throws -> GatewayProcess {
+    static func start(
+        databaseURL: String, redisURL: String, ollamaURL: String, masterKey: String, logLevel: String = "debug",
+        environment extra: [String: String] = [:]
+    ) async throws -> GatewayProcess {
         let port = try freePort()
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
@@ -39,7 +42,7 @@ final class GatewayProcess: @unchecked Sendable {
             "TOLLGATE_MASTER_KEY": masterKey, "DATABASE_URL": databaseURL, "REDIS_URL": redisURL, "OLLAMA_BASE_URL": ollamaURL,
             "TOLLGATE_HOST": "127.0.0.1", "TOLLGATE_PORT": String(port), "TOLLGATE_LOG_LEVEL": logLevel,
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-        ]
+        ].merging(extra) { $1 }
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
@@ -59,6 +62,16 @@ final class GatewayProcess: @unchecked Sendable {
 
     /// Everything the process wrote to stdout and stderr.
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Sends SIGTERM without waiting.
+    func terminate() { process.terminate() }
+
+    /// Waits for the process to exit (at most `timeout`); returns its exit status, nil if it is still running.
+    func waitForExit(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult

@@ -1,0 +1,105 @@
+import Foundation
+import Prometheus
+
+/// Tollgate's Prometheus metrics, served at `GET /metrics` in the text exposition format.
+///
+/// Every finished request passes through ``requestFinished(_:)`` (the usage recorder calls it), so
+/// request counts, latencies and tokens come from the same record as the usage log.
+final class GatewayMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+
+    /// Seconds: covers fast refusals up to multi-minute generations.
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120), .seconds(300),
+    ]
+
+    private let usageQueueDepth: Gauge
+    private let usageWriteLag: Gauge
+    private let usageRecordsWritten: Counter
+
+    init() {
+        usageQueueDepth = registry.makeGauge(name: "tollgate_usage_queue_depth", help: "Usage records waiting to be written to PostgreSQL")
+        usageWriteLag = registry.makeGauge(
+            name: "tollgate_usage_write_lag_seconds", help: "Age of the oldest usage record not yet written to PostgreSQL"
+        )
+        usageRecordsWritten = registry.makeCounter(name: "tollgate_usage_records_written_total", help: "Usage records written to PostgreSQL")
+        // Families that exist before their first event, so dashboards and alerts see zeros, not gaps.
+        for limit in ["rpm", "tpm", "parallel", "budget"] { _ = limiterRejection(limit) }
+        for reason in ["missing", "invalid", "blocked", "expired"] { _ = authCounter(reason) }
+        _ = postgresErrors
+        _ = redisErrors
+    }
+
+    // MARK: Requests
+
+    func requestFinished(_ record: UsageRecord) {
+        let model = record.servedModel ?? record.requestedModel ?? ""
+        registry.makeCounter(
+            name: "tollgate_requests_total",
+            labels: [("route", record.endpoint), ("dialect", record.dialect), ("model", model), ("status", String(record.httpStatus))],
+            help: "Requests that reached a model route after authentication"
+        ).increment()
+        let labels = [("route", record.endpoint), ("dialect", record.dialect)]
+        registry.makeDurationHistogram(
+            name: "tollgate_request_duration_seconds", labels: labels, buckets: Self.latencyBuckets, help: "Whole request, as the client saw it"
+        ).record(.milliseconds(record.durationMs))
+        if let ttft = record.ttftMs {
+            registry.makeDurationHistogram(
+                name: "tollgate_time_to_first_token_seconds", labels: labels, buckets: Self.latencyBuckets, help: "Until the first token reached Tollgate"
+            ).record(.milliseconds(ttft))
+        }
+        if record.promptTokens > 0 {
+            registry.makeCounter(name: "tollgate_prompt_tokens_total", labels: [("model", model)], help: "Input tokens").increment(by: Int64(record.promptTokens))
+        }
+        if record.completionTokens > 0 {
+            registry.makeCounter(name: "tollgate_completion_tokens_total", labels: [("model", model)], help: "Output tokens")
+                .increment(by: Int64(record.completionTokens))
+        }
+        if record.outcome == .upstreamError || record.outcome == .timeout {
+            registry.makeCounter(
+                name: "tollgate_upstream_errors_total", labels: [("kind", record.outcome.rawValue)], help: "Calls Ollama failed or timed out"
+            ).increment()
+        }
+    }
+
+    // MARK: Refusals and dependencies
+
+    func authRejected(code: String?) {
+        let reason =
+            switch code {
+            case "missing_api_key": "missing"
+            case "key_blocked": "blocked"
+            case "key_expired": "expired"
+            default: "invalid"
+            }
+        authCounter(reason).increment()
+    }
+
+    func limiterRejection(_ limit: String) -> Counter {
+        registry.makeCounter(name: "tollgate_limiter_rejections_total", labels: [("limit", limit)], help: "Requests refused by a rate limit or budget")
+    }
+
+    func postgresFailed() { postgresErrors.increment() }
+    func redisFailed() { redisErrors.increment() }
+
+    private var postgresErrors: Counter { registry.makeCounter(name: "tollgate_postgres_errors_total", help: "Failed PostgreSQL operations") }
+    private var redisErrors: Counter { registry.makeCounter(name: "tollgate_redis_errors_total", help: "Failed Redis operations") }
+
+    private func authCounter(_ reason: String) -> Counter {
+        registry.makeCounter(name: "tollgate_auth_rejections_total", labels: [("reason", reason)], help: "Refused credentials (not usage)")
+    }
+
+    // MARK: Usage pipeline
+
+    func usageQueue(depth: Int, oldest: ContinuousClock.Instant?) {
+        usageQueueDepth.set(to: Double(depth))
+        let lag = oldest.map { $0.duration(to: .now) } ?? .zero
+        usageWriteLag.set(to: Double(lag.components.seconds) + Double(lag.components.attoseconds) / 1e18)
+    }
+
+    func usageWritten(_ count: Int) { usageRecordsWritten.increment(by: Int64(count)) }
+
+    /// The text exposition of every metric.
+    func exposition() -> [UInt8] { registry.emitToBuffer() }
+}
