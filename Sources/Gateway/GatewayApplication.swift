@@ -17,18 +17,23 @@ public enum GatewayApplication {
     ///   - config: the loaded configuration.
     ///   - migrationsDirectory: where the numbered SQL files are; applied before the server starts.
     ///   - onServerRunning: called with the bound port once listening (tests bind port 0).
+    ///   - now: the wall clock budget periods are computed with (tests move it).
     public static func build(
         config: GatewayConfig,
         migrationsDirectory: URL,
         logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        now: @escaping @Sendable () -> Date = { Date() }
     ) throws -> some ApplicationProtocol {
         let pool = PostgresPool(configuration: .init(url: config.database.url, maxConnections: config.database.poolSize), logger: logger)
         let redis = RedisClient(configuration: .init(url: try RedisURL(parsing: config.redis.url)), logger: logger)
         let engine = CurlEngine(logger: logger)
         let ollama = OllamaClient(engine: engine, config: config.ollama)
         let metrics = GatewayMetrics()
-        let recorder = UsageRecorder(pool: pool, config: config.usage, metrics: metrics, logger: logger)
+        let admission = Admission(redis: redis, pool: pool, config: config.limits, metrics: metrics, logger: logger, now: now)
+        let recorder = UsageRecorder(
+            pool: pool, config: config.usage, metrics: metrics, logger: logger, settle: { admission.settle($0, record: $1) }
+        )
         let catalog = ModelCatalog(config: config, ollama: ollama, logger: logger)
         let migrator = try Migrator(pool: pool, directory: migrationsDirectory)
         let keyCache = KeyCache()
@@ -49,7 +54,9 @@ public enum GatewayApplication {
         router.get("health/ready", use: health.ready)
         router.get("metrics", use: MetricsRoute(metrics: metrics).handle)
 
-        let chat = ChatCompletionsRoute(ollama: ollama, catalog: catalog, recorder: recorder, maxBodyBytes: config.server.maxBodyBytes)
+        let chat = ChatCompletionsRoute(
+            ollama: ollama, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes
+        )
         let models = ModelsRoute(catalog: catalog)
         router.group("v1")
             .add(middleware: KeyAuthenticator(masterKey: masterKey, keys: keyResolver, metrics: metrics))

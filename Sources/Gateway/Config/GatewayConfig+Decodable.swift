@@ -1,7 +1,7 @@
 /// Decoding from YAML: every key optional (defaults above), unknown keys refused so typos do not pass silently.
 extension GatewayConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case server, auth, database, redis, ollama, models, usage, log
+        case server, auth, database, redis, ollama, models, usage, limits, log
     }
 
     public init(from decoder: any Decoder) throws {
@@ -15,7 +15,30 @@ extension GatewayConfig: Decodable {
         ollama = try c.decodeIfPresent(Ollama.self, forKey: .ollama) ?? ollama
         models = try c.decodeIfPresent([ModelAlias].self, forKey: .models) ?? models
         usage = try c.decodeIfPresent(Usage.self, forKey: .usage) ?? usage
+        limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? limits
         log = try c.decodeIfPresent(Log.self, forKey: .log) ?? log
+    }
+}
+
+extension GatewayConfig.Limits: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case redis_failure, default_max_tokens, reservation_ttl_s
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let text = try c.decodeIfPresent(String.self, forKey: .redis_failure) {
+            guard let value = RedisFailure(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(forKey: .redis_failure, in: c, debugDescription: "expected fail_open or fail_closed")
+            }
+            redisFailure = value
+        }
+        defaultMaxTokens = try c.decodeIfPresent(Int.self, forKey: .default_max_tokens) ?? defaultMaxTokens
+        reservationTTLSeconds = try c.decodeIfPresent(Int.self, forKey: .reservation_ttl_s) ?? reservationTTLSeconds
+        for key in [CodingKeys.default_max_tokens, .reservation_ttl_s] where (try c.decodeIfPresent(Int.self, forKey: key) ?? 1) <= 0 {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "must be positive")
+        }
     }
 }
 

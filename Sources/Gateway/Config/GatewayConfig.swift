@@ -10,6 +10,7 @@ public struct GatewayConfig: Sendable {
     public var ollama = Ollama()
     public var models: [ModelAlias] = []
     public var usage = Usage()
+    public var limits = Limits()
     public var log = Log()
     /// The master key, read from the environment variable the config names. Never logged.
     public var masterKey = ""
@@ -69,6 +70,21 @@ public struct GatewayConfig: Sendable {
         public var flushIntervalMs = 200
         /// Records per INSERT at most.
         public var batchSize = 500
+    }
+
+    public struct Limits: Sendable {
+        /// What admission does when Redis cannot be reached.
+        public enum RedisFailure: String, Sendable {
+            /// An in-process limiter (same limits, per process) takes over.
+            case failOpen = "fail_open"
+            /// Limited keys are refused with 503 until Redis is back.
+            case failClosed = "fail_closed"
+        }
+        public var redisFailure = RedisFailure.failOpen
+        /// Completion tokens reserved for a request that does not set `max_tokens`.
+        public var defaultMaxTokens = 256
+        /// How long a parallel slot or a budget reservation is held at most if its gateway never settles it.
+        public var reservationTTLSeconds = 900
     }
 
     public struct Log: Sendable {

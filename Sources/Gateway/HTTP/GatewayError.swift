@@ -1,6 +1,6 @@
 public import Dialects
 public import Hummingbird
-import HTTPTypes
+public import HTTPTypes
 import NIOCore
 
 /// An error answered to the client in OpenAI's shape (the dialect of every route so far).
@@ -8,6 +8,8 @@ import NIOCore
 /// It carries a ``DialectError`` whose message is safe to show; internal details stay in the logs.
 public struct GatewayError: HTTPResponseError {
     public let error: DialectError
+    /// Headers to add to the error response (`Retry-After`, `x-ratelimit-*`).
+    public var headers: HTTPFields = [:]
 
     public init(_ error: DialectError) { self.error = error }
 
@@ -18,7 +20,9 @@ public struct GatewayError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: error.status) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.response(for: error)
+        var response = Self.response(for: error)
+        for field in headers { response.headers[field.name] = field.value }
+        return response
     }
 
     /// The OpenAI-shaped JSON response for `error`.

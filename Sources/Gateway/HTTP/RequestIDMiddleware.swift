@@ -18,6 +18,7 @@ struct RequestIDMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as GatewayError {
             response = GatewayError.response(for: error.error)
+            for field in error.headers { response.headers[field.name] = field.value }
         } catch let error as any HTTPResponseError {
             if error.status == .contentTooLarge {
                 response = GatewayError.response(for: DialectError(.payloadTooLarge, "The request body is too large."))

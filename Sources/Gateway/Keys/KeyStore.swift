@@ -10,7 +10,7 @@ struct KeyStore: Sendable {
     func key(hash: String) async throws -> VirtualKey? {
         let rows = try await pool.query(
             """
-            SELECT row_to_json(k)::text AS key, to_json(u.models)::text AS user_models
+            SELECT row_to_json(k)::text AS key, to_json(u.models)::text AS user_models, row_to_json(u)::text AS user_row
             FROM api_keys k LEFT JOIN users u ON u.user_id = k.user_id
             WHERE k.key_hash = $1
             """,
@@ -19,6 +19,7 @@ struct KeyStore: Sendable {
         guard let text = rows.value(0, "key"), let row = JSONText.decode(text) as? [String: Any] else { return nil }
         var key = VirtualKey(row: row)
         key?.userModels = rows.value(0, "user_models").flatMap { JSONText.decode($0) as? [String] } ?? []
+        key?.userLimits = rows.value(0, "user_row").flatMap { JSONText.decode($0) as? [String: Any] }.map(LimitPolicy.init(row:))
         return key
     }
 

@@ -11,6 +11,8 @@ struct VirtualKey: Sendable, Equatable {
     var models: [String]
     /// Models the key's owner may use; empty means every model.
     var userModels: [String] = []
+    /// The owner's limits (rate limits and budget spanning all their keys), when the key has an owner.
+    var userLimits: LimitPolicy? = nil
     var rpmLimit: Int?
     var tpmLimit: Int?
     var maxParallelRequests: Int?
@@ -48,6 +50,7 @@ extension VirtualKey {
             userID: row["user_id"] as? String,
             models: row["models"] as? [String] ?? [],
             userModels: [],
+            userLimits: nil,
             rpmLimit: (row["rpm_limit"] as? NSNumber)?.intValue,
             tpmLimit: (row["tpm_limit"] as? NSNumber)?.intValue,
             maxParallelRequests: (row["max_parallel_requests"] as? NSNumber)?.intValue,

@@ -76,8 +76,16 @@ final class GatewayMetrics: Sendable {
         authCounter(reason).increment()
     }
 
+    /// A request refused by `limit` (`rpm`, `tpm`, `parallel`, `budget`).
+    func limiterRejected(_ limit: String) { limiterRejection(limit).increment() }
+
     func limiterRejection(_ limit: String) -> Counter {
         registry.makeCounter(name: "tollgate_limiter_rejections_total", labels: [("limit", limit)], help: "Requests refused by a rate limit or budget")
+    }
+
+    /// A request whose limits were checked without Redis (in-process fallback, or refused under fail-closed).
+    func limiterFallback() {
+        registry.makeCounter(name: "tollgate_limiter_fallback_total", help: "Admissions made while Redis was unavailable").increment()
     }
 
     func postgresFailed() { postgresErrors.increment() }

@@ -16,6 +16,8 @@ struct ChatCompletionsRoute: Sendable {
     let ollama: OllamaClient
     let catalog: ModelCatalog
     let recorder: UsageRecorder
+    let admission: Admission
+    let metrics: GatewayMetrics
     let maxBodyBytes: Int
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -24,6 +26,14 @@ struct ChatCompletionsRoute: Sendable {
             return try await serve(request, context: context, meter: &meter)
         } catch let error as GatewayError {
             if let record = meter.finish(error.error) { recorder.record(record) }
+            throw error
+        } catch {
+            // Anything else (the client went away during a non-streamed call) still ends the request once.
+            let record =
+                error is CancellationError
+                ? meter.finish(.clientClosed, status: 499, errorType: "client_closed")
+                : meter.finish(DialectError(.internalError, "internal error", code: "internal_error"))
+            if let record { recorder.record(record) }
             throw error
         }
     }
@@ -56,6 +66,7 @@ struct ChatCompletionsRoute: Sendable {
         if let key = context.identity?.key, !key.allows(model: chat.model, resolved: model.ollamaModel) {
             throw GatewayError(.permission, "This key is not allowed to use the model `\(chat.model)`.", param: "model", code: "model_not_allowed")
         }
+        let rateLimitFields = try await admit(body: body, chat: chat, model: model, context: context, meter: &meter)
         meter.upstreamStarting()
 
         let upstream: UpstreamResponse
@@ -70,10 +81,30 @@ struct ChatCompletionsRoute: Sendable {
             throw GatewayError(UpstreamErrors.dialectError(status: upstream.status, body: errorBody, model: chat.model))
         }
         let envelope = OpenAIChatEnvelope(id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: chat.model)
-        if chat.stream {
-            return streamed(upstream, envelope: envelope, includeUsage: openAI.includeUsage, model: model, meter: meter, logger: context.logger)
+        var response =
+            chat.stream
+            ? streamed(upstream, envelope: envelope, includeUsage: openAI.includeUsage, model: model, meter: meter, logger: context.logger)
+            : try await whole(upstream, envelope: envelope, model: model, meter: &meter)
+        response.headers.append(contentsOf: rateLimitFields)
+        return response
+    }
+
+    /// Checks and charges the key's limits (the master key has none); returns the `x-ratelimit-*` headers.
+    private func admit(
+        body: ByteBuffer, chat: ChatRequest, model: ResolvedModel, context: GatewayRequestContext, meter: inout RequestMeter
+    ) async throws -> HTTPFields {
+        guard let key = context.identity?.key else { return [:] }
+        let decision = try await admission.admit(
+            requestID: context.requestID, key: key, promptBytes: body.readableBytes, maxTokens: chat.options.maxTokens, model: model
+        )
+        switch decision {
+        case .admitted(let ticket, let headers):
+            meter.admitted(ticket)
+            return headers.fields
+        case .refused(let limit, let subject, let retryAfterMs, let headers):
+            metrics.limiterRejected(limit)
+            throw AdmissionDecision.error(limit: limit, subject: subject, retryAfterMs: retryAfterMs, headers: headers)
         }
-        return try await whole(upstream, envelope: envelope, model: model, meter: &meter)
     }
 
     /// A non-streamed answer: read Ollama's one object, answer one `chat.completion`.

@@ -30,6 +30,9 @@ struct RequestMeter: Sendable {
 
     mutating func upstreamStarting() { upstreamStarted = .now }
 
+    /// The request was admitted with `ticket`; the record carries it so its charges are settled.
+    mutating func admitted(_ ticket: AdmissionTicket?) { record.admission = ticket }
+
     /// The first token (or, for a non-streamed answer, the first byte) reached the gateway.
     mutating func firstToken() {
         if record.ttftMs == nil { record.ttftMs = Self.milliseconds(started.duration(to: .now)) }

@@ -39,4 +39,6 @@ public struct UsageRecord: Sendable, Equatable {
     public var ollamaLoadNs: Int64?
     public var ollamaPromptEvalNs: Int64?
     public var ollamaEvalNs: Int64?
+    /// The limit charges to settle when the record is produced (nil when none were made).
+    var admission: AdmissionTicket? = nil
 }

@@ -21,6 +21,8 @@ final class UsageRecorder: Sendable {
     private let logger: Logger
     private let metrics: GatewayMetrics
     private let queue = Mutex(Queue())
+    /// Settles a record's limit charges (release the slot, real tokens and cost); set once at assembly.
+    private let settle: (@Sendable (AdmissionTicket, UsageRecord) -> Void)?
 
     private struct Queue {
         var records: [UsageRecord] = []
@@ -29,7 +31,11 @@ final class UsageRecorder: Sendable {
         var dropped = 0
     }
 
-    init(pool: PostgresPool, config: GatewayConfig.Usage, metrics: GatewayMetrics, logger: Logger) {
+    init(
+        pool: PostgresPool, config: GatewayConfig.Usage, metrics: GatewayMetrics, logger: Logger,
+        settle: (@Sendable (AdmissionTicket, UsageRecord) -> Void)? = nil
+    ) {
+        self.settle = settle
         self.pool = pool
         self.metrics = metrics
         self.batchSize = config.batchSize
@@ -37,8 +43,9 @@ final class UsageRecorder: Sendable {
         self.logger = logger
     }
 
-    /// Counts `record` in the metrics and queues it for the next flush. Never waits.
+    /// Settles `record`'s limit charges, counts it in the metrics and queues it for the next flush. Never waits.
     func record(_ record: UsageRecord) {
+        if let ticket = record.admission { settle?(ticket, record) }
         metrics.requestFinished(record)
         let accepted = queue.withLock { queue in
             guard queue.records.count < Self.maxQueued else {

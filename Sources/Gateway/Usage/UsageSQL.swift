@@ -9,7 +9,8 @@ enum UsageSQL {
     ]
 
     /// One statement: insert the rows (skipping request ids already logged), then fold exactly the inserted
-    /// rows into `usage_daily`. Both happen atomically or not at all.
+    /// rows into `usage_daily` and add their cost to `api_keys.spend_micros` and `users.spend_micros`.
+    /// All of it happens atomically or not at all, so a replayed record is never counted twice.
     static func insert(_ records: [UsageRecord]) -> (String, [PostgresValue]) {
         var parameters: [PostgresValue] = []
         parameters.reserveCapacity(records.count * columns.count)
@@ -26,8 +27,8 @@ enum UsageSQL {
                 VALUES \(tuples.joined(separator: ", "))
                 ON CONFLICT (request_id) DO NOTHING
                 RETURNING started_at, key_id, coalesce(served_model, requested_model, '') AS model, status,
-                          prompt_tokens, completion_tokens, cost_micros, duration_ms
-            )
+                          prompt_tokens, completion_tokens, cost_micros, duration_ms, user_id
+            ), daily AS (
             INSERT INTO usage_daily AS d (day, key_id, model, requests, ok, failed, prompt_tokens, completion_tokens, cost_micros, duration_ms_sum)
             SELECT (started_at AT TIME ZONE 'UTC')::date, key_id, model, count(*),
                    count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status <> 'ok'),
@@ -42,6 +43,16 @@ enum UsageSQL {
                 completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
                 cost_micros = d.cost_micros + EXCLUDED.cost_micros,
                 duration_ms_sum = d.duration_ms_sum + EXCLUDED.duration_ms_sum
+            RETURNING 1
+            ), key_spend AS (
+                UPDATE api_keys k SET spend_micros = k.spend_micros + s.total
+                FROM (SELECT key_id, sum(cost_micros) AS total FROM inserted GROUP BY key_id) s
+                WHERE k.id = (CASE WHEN s.key_id ~ '^[0-9a-fA-F-]{36}$' THEN s.key_id::uuid END) AND s.total <> 0
+                RETURNING 1
+            )
+            UPDATE users u SET spend_micros = u.spend_micros + s.total
+            FROM (SELECT user_id, sum(cost_micros) AS total FROM inserted WHERE user_id IS NOT NULL GROUP BY user_id) s
+            WHERE u.user_id = s.user_id AND s.total <> 0
             """
         return (sql, parameters)
     }

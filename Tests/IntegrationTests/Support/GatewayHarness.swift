@@ -23,6 +23,7 @@ struct GatewayHarness: Sendable {
     static func run(
         behavior: FakeOllamaBehavior = .init(),
         configure: (inout GatewayConfig) -> Void = { _ in },
+        now: @escaping @Sendable () -> Date = { Date() },
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         let fake = try await FakeOllama.start(behavior: behavior)
@@ -42,7 +43,9 @@ struct GatewayHarness: Sendable {
         configure(&config)
         let finalConfig = config
         let database = PostgresPool(configuration: .init(url: databaseURL, maxConnections: 2), logger: TestServices.logger)
-        let app = try GatewayApplication.build(config: config, migrationsDirectory: TestServices.migrationsDirectory, logger: TestServices.logger)
+        let app = try GatewayApplication.build(
+            config: config, migrationsDirectory: TestServices.migrationsDirectory, logger: TestServices.logger, now: now
+        )
         do {
             try await app.test(.live) { client in
                 try await body(GatewayHarness(client: client, fake: fake, database: database, config: finalConfig))

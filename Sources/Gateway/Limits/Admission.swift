@@ -1,0 +1,187 @@
+import Dialects
+import Foundation
+import Logging
+import Postgres
+import Redis
+import Synchronization
+
+/// Checks and charges every limit of a request before it is forwarded, and settles the charges after.
+///
+/// One Lua script (``LimitScripts/admit``) checks and charges the requests-per-minute, tokens-per-minute,
+/// parallel and budget limits of the key and of its user atomically in Redis: all charges apply or none.
+/// Settlement (``settle(_:record:)``) runs off the request path when the usage record is produced.
+/// When Redis cannot be reached, ``LocalLimiter`` takes over (fail-open) or limited keys get 503.
+final class Admission: Sendable {
+    private let redis: RedisClient
+    private let pool: PostgresPool
+    private let config: GatewayConfig.Limits
+    private let metrics: GatewayMetrics
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+    private let local: LocalLimiter
+    private let scripts = Mutex<[String: String]>([:])
+    private let lastFallbackWarning = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// - Parameter now: the clock budget periods are computed with (tests inject one).
+    init(
+        redis: RedisClient, pool: PostgresPool, config: GatewayConfig.Limits, metrics: GatewayMetrics, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.redis = redis
+        self.pool = pool
+        self.config = config
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+        self.local = LocalLimiter()
+    }
+
+    /// The subjects whose limits apply to `key`: the key, then its user (when either has any limit).
+    func subjects(for key: VirtualKey) -> [LimitSubject] {
+        let date = now()
+        func subject(_ scope: String, _ id: String, _ policy: LimitPolicy) -> LimitSubject? {
+            guard !policy.isUnlimited else { return nil }
+            let period = policy.budgetDuration.flatMap { BudgetWindow.window(duration: $0, anchor: policy.anchor ?? .distantPast, now: date) }
+            return LimitSubject(scope: scope, id: id, policy: policy, period: period)
+        }
+        return [subject("key", key.id, key.limits), key.userID.flatMap { id in key.userLimits.flatMap { subject("user", id, $0) } }]
+            .compactMap { $0 }
+    }
+
+    /// Admits or refuses a request of `key` for `model`; throws the client's error when refused.
+    func admit(requestID: String, key: VirtualKey, promptBytes: Int, maxTokens: Int?, model: ResolvedModel) async throws -> AdmissionDecision {
+        let subjects = subjects(for: key)
+        guard !subjects.isEmpty else { return .admitted(nil, RateLimitHeaders()) }
+        let promptEstimate = (promptBytes + 3) / 4
+        let completion = maxTokens ?? config.defaultMaxTokens
+        var ticket = AdmissionTicket(
+            requestID: requestID, subjects: subjects, tokens: promptEstimate + completion,
+            costMicros: model.costMicros(promptTokens: promptEstimate, completionTokens: completion), isLocal: false
+        )
+        do {
+            return try await admitInRedis(ticket, key: key)
+        } catch let error as RedisError where error.code != .server {
+            metrics.redisFailed()
+            metrics.limiterFallback()
+            warnFallback(error)
+            guard config.redisFailure == .failOpen else {
+                throw GatewayError(.overloaded, "Rate limits cannot be checked right now; try again shortly.", code: "limiter_unavailable")
+            }
+            ticket.isLocal = true
+            return local.admit(ticket, ttlMs: config.reservationTTLSeconds * 1000, seed: { Self.cachedSpend($0, key: key) })
+        }
+    }
+
+    /// Releases the slot and replaces the estimates with `record`'s real tokens and cost. Never waits.
+    func settle(_ ticket: AdmissionTicket, record: UsageRecord) {
+        let tokens = record.promptTokens + record.completionTokens
+        if ticket.isLocal {
+            local.settle(ticket, tokens: tokens, costMicros: record.costMicros)
+            return
+        }
+        let keys = ticket.subjects.flatMap(\.redisKeys)
+        let arguments = [ticket.requestID, String(ticket.tokens), String(tokens), String(ticket.costMicros), String(record.costMicros)]
+            + [String(ticket.subjects.count)]
+        Task {
+            do {
+                _ = try await self.run(LimitScripts.settle, keys: keys, arguments: arguments)
+            } catch {
+                self.metrics.redisFailed()
+                self.logger.warning("limit settlement failed", metadata: ["request_id": "\(ticket.requestID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func admitInRedis(_ ticket: AdmissionTicket, key: VirtualKey) async throws -> AdmissionDecision {
+        var arguments = [
+            ticket.requestID, String(ticket.tokens), String(ticket.costMicros), String(config.reservationTTLSeconds * 1000),
+            String(ticket.subjects.count),
+        ]
+        for subject in ticket.subjects {
+            let p = subject.policy
+            arguments += [p.rpm, p.tpm, p.parallel].map { String($0 ?? -1) } + [String(p.budgetMicros ?? -1)]
+        }
+        let keys = ticket.subjects.flatMap(\.redisKeys)
+        for _ in 0..<3 {
+            let reply = try await run(LimitScripts.admit, keys: keys, arguments: arguments).array ?? []
+            let status = reply.first?.integer ?? 0
+            if status == -1, let index = reply.last?.integer, ticket.subjects.indices.contains(Int(index)) {
+                try await seed(ticket.subjects[Int(index)], key: key)
+                continue
+            }
+            let numbers = reply.dropFirst(3).prefix(6).map { Int($0.integer ?? -1) }
+            let headers = RateLimitHeaders(Array(numbers))
+            if status == 1 { return .admitted(ticket, headers) }
+            let index = Int(reply.count > 9 ? reply[9].integer ?? 0 : 0)
+            return .refused(
+                limit: reply[1].string ?? "rpm", subject: ticket.subjects[min(max(index, 0), ticket.subjects.count - 1)],
+                retryAfterMs: Int(reply[2].integer ?? 1000), headers
+            )
+        }
+        throw RedisError(.connectionFailed, message: "budget spend could not be seeded")
+    }
+
+    /// Puts a subject's spend for its current period into Redis (SET NX) from PostgreSQL: the all-time
+    /// `spend_micros`, or the period's sum of `request_log.cost_micros`.
+    private func seed(_ subject: LimitSubject, key: VirtualKey) async throws {
+        var spend = Self.cachedSpend(subject, key: key)
+        var ttlSeconds: Int?
+        do {
+            let column = subject.scope == "user" ? "user_id" : "key_id"
+            if let period = subject.period {
+                let rows = try await pool.query(
+                    "SELECT coalesce(sum(cost_micros), 0)::bigint AS s FROM request_log WHERE \(column) = $1 AND started_at >= $2",
+                    [.text(subject.id), PostgresValue(period.start)]
+                )
+                spend = Int64(rows.value(0, "s") ?? "0") ?? 0
+                ttlSeconds = max(60, Int(period.end.timeIntervalSince(now())) + 86_400)
+            } else {
+                let sql =
+                    subject.scope == "user"
+                    ? "SELECT spend_micros AS s FROM users WHERE user_id = $1" : "SELECT spend_micros AS s FROM api_keys WHERE id::text = $1"
+                spend = Int64(try await pool.query(sql, [.text(subject.id)]).value(0, "s") ?? "0") ?? 0
+            }
+        } catch {
+            metrics.postgresFailed()
+            logger.warning("cannot read spend to seed the budget; using the cached key", metadata: ["error": "\(error)"])
+            ttlSeconds = 10
+        }
+        let spendKey = subject.redisKeys[4]
+        var command = ["SET", spendKey, String(spend), "NX"]
+        if let ttlSeconds { command += ["EX", String(ttlSeconds)] }
+        try await redis.send(command)
+    }
+
+    /// The spend the key cache knows, for when neither Redis nor PostgreSQL can tell.
+    static func cachedSpend(_ subject: LimitSubject, key: VirtualKey) -> Int64 {
+        subject.scope == "key" && subject.period == nil ? key.spendMicros : 0
+    }
+
+    /// Runs `script` by its SHA, loading it on first use and again after `NOSCRIPT` (Redis restarted).
+    private func run(_ script: String, keys: [String], arguments: [String]) async throws -> RedisValue {
+        let tail = [String(keys.count)] + keys + arguments
+        if let sha = scripts.withLock({ $0[script] }) {
+            do {
+                return try await redis.send(["EVALSHA", sha] + tail)
+            } catch let error as RedisError where error.code == .server && error.message.hasPrefix("NOSCRIPT") {
+                scripts.withLock { _ = $0.removeValue(forKey: script) }
+            }
+        }
+        if let sha = (try? await redis.send(["SCRIPT", "LOAD", script]))?.string {
+            scripts.withLock { $0[script] = sha }
+            return try await redis.send(["EVALSHA", sha] + tail)
+        }
+        return try await redis.send(["EVAL", script] + tail)
+    }
+
+    private func warnFallback(_ error: RedisError) {
+        let due = lastFallbackWarning.withLock { last in
+            guard last.map({ $0.duration(to: .now) > .seconds(10) }) ?? true else { return false }
+            last = .now
+            return true
+        }
+        guard due else { return }
+        let mode = config.redisFailure == .failOpen ? "the in-process limiter takes over" : "limited keys are refused"
+        logger.warning("Redis unavailable for rate limits; \(mode)", metadata: ["error": "\(error)"])
+    }
+}

@@ -1,0 +1,86 @@
+import Dialects
+import Foundation
+import HTTPTypes
+
+/// What an admitted request holds until it ends: the charges to settle.
+struct AdmissionTicket: Sendable, Equatable {
+    var requestID: String
+    var subjects: [LimitSubject]
+    /// The token estimate charged against tokens-per-minute.
+    var tokens: Int
+    /// The worst-case cost reserved against the budget, in micro-dollars.
+    var costMicros: Int64
+    /// Charged by the in-process fallback limiter instead of Redis.
+    var isLocal: Bool
+}
+
+/// The numbers behind the `x-ratelimit-*` headers; -1 where no such limit applies.
+struct RateLimitHeaders: Sendable, Equatable {
+    var requestsLimit = -1, requestsRemaining = -1, requestsResetMs = -1
+    var tokensLimit = -1, tokensRemaining = -1, tokensResetMs = -1
+
+    init() {}
+
+    /// From the six numbers the admission script returns.
+    init(_ values: [Int]) {
+        guard values.count >= 6 else { return }
+        (requestsLimit, requestsRemaining, requestsResetMs) = (values[0], values[1], values[2])
+        (tokensLimit, tokensRemaining, tokensResetMs) = (values[3], values[4], values[5])
+    }
+
+    /// OpenAI's header names; only for the limits that apply.
+    var fields: HTTPFields {
+        var fields = HTTPFields()
+        func add(_ name: String, _ value: String) { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        if requestsLimit >= 0 {
+            add("x-ratelimit-limit-requests", String(requestsLimit))
+            add("x-ratelimit-remaining-requests", String(max(requestsRemaining, 0)))
+            add("x-ratelimit-reset-requests", Self.duration(ms: requestsResetMs))
+        }
+        if tokensLimit >= 0 {
+            add("x-ratelimit-limit-tokens", String(tokensLimit))
+            add("x-ratelimit-remaining-tokens", String(max(tokensRemaining, 0)))
+            add("x-ratelimit-reset-tokens", Self.duration(ms: tokensResetMs))
+        }
+        return fields
+    }
+
+    /// A duration as OpenAI writes it (`250ms`, `12s`, `1m0s`).
+    static func duration(ms: Int) -> String {
+        if ms < 1000 { return "\(max(ms, 0))ms" }
+        let seconds = (ms + 999) / 1000
+        return seconds < 60 ? "\(seconds)s" : "\(seconds / 60)m\(seconds % 60)s"
+    }
+}
+
+/// The answer of an admission.
+enum AdmissionDecision: Sendable {
+    /// Admitted: settle `ticket` when the request ends (nil when nothing was charged).
+    case admitted(AdmissionTicket?, RateLimitHeaders)
+    /// Refused by `limit` (`rpm`, `tpm`, `parallel`, `budget`) of `subject`; nothing was charged.
+    case refused(limit: String, subject: LimitSubject, retryAfterMs: Int, RateLimitHeaders)
+
+    /// The client's error for a refusal: 429 for rate limits, 400 for an exhausted budget.
+    static func error(limit: String, subject: LimitSubject, retryAfterMs: Int, headers: RateLimitHeaders) -> GatewayError {
+        let owner = subject.scope == "user" ? "this key's user" : "this key"
+        if limit == "budget" {
+            // 400, not 429: SDKs retry 429 and 5xx by themselves, and a spent budget does not come back in seconds.
+            let budget = Double(subject.policy.budgetMicros ?? 0) / 1_000_000
+            let reset = subject.period.map { "It resets at \(ISO8601DateFormatter().string(from: $0.end))." } ?? "It does not reset."
+            return GatewayError(.invalidRequest, "Budget exceeded for \(owner): the max budget is $\(budget). \(reset)", code: "budget_exceeded")
+        }
+        let what =
+            switch limit {
+            case "rpm": "requests per minute (\(subject.policy.rpm ?? 0))"
+            case "tpm": "tokens per minute (\(subject.policy.tpm ?? 0))"
+            default: "parallel requests (\(subject.policy.parallel ?? 0))"
+            }
+        let retry = max(1, (retryAfterMs + 999) / 1000)
+        var error = GatewayError(
+            .rateLimited, "Rate limit reached for \(owner): \(what). Please try again in \(retry)s.", code: "rate_limit_exceeded"
+        )
+        error.headers = headers.fields
+        error.headers[.retryAfter] = String(retry)
+        return error
+    }
+}
