@@ -16,6 +16,10 @@ local messages = '"messages":[{"role":"user","content":"hello"}]'
 -- Called once per wrk thread with the arguments after "--"; wrk builds the request after it.
 function init(args)
   local dialect = args[1] or "native"
+  -- Optional third argument: the key to send (Tollgate's benchmark key, with limits).
+  if args[3] and args[3] ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. args[3]
+  end
   local stream = (args[2] or "nostream") == "stream"
   if dialect == "openai" then
     if stream then

@@ -169,6 +169,12 @@ if has_target tollgate; then
   PIDS+=("$TOLLGATE_PID")
   wait_http "http://127.0.0.1:$TOLLGATE_PORT/health/live" 60 "$TOLLGATE_PID" tollgate "$TMP/tollgate.log"
   log "tollgate on 127.0.0.1:$TOLLGATE_PORT (pid $TOLLGATE_PID)"
+  # The load uses a virtual key with every limit set (far above the load), so each request pays for
+  # the key lookup and the atomic Redis admission + settlement, as a teammate's request would.
+  BENCH_KEY=$(curl -sf "http://127.0.0.1:$TOLLGATE_PORT/key/generate" -H "Authorization: Bearer $MASTER_KEY" \
+    -d '{"key_alias":"bench","rpm_limit":100000000,"tpm_limit":100000000000,"max_parallel_requests":100000,"max_budget":1000000}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+  [ -n "$BENCH_KEY" ] || { log "error: could not create the benchmark key"; exit 1; }
 fi
 
 # url_for TARGET -> the chat URL of that target; dialect_for TARGET -> native|openai
@@ -208,7 +214,7 @@ for w in "${WORKLOADS[@]}"; do
   [ "$conc" -lt 2 ] && threads=$conc
   for t in "${TARGETS[@]}"; do
     url=$(url_for "$t")
-    args=(-t"$threads" -c"$conc" --timeout 10s -s bench/chat.lua "$url" -- "$(dialect_for "$t")" "$stream")
+    args=(-t"$threads" -c"$conc" --timeout 10s -s bench/chat.lua "$url" -- "$(dialect_for "$t")" "$stream" "${BENCH_KEY:-}")
     if [ "$WARMUP" -gt 0 ]; then wrk -d"${WARMUP}s" "${args[@]}" >/dev/null 2>&1 || true; fi
     log "$name c=$conc $t"
     wrk -d"${DURATION}s" --latency "${args[@]}" >"$RAW/${name}_c${conc}_${t}.txt" 2>&1 \

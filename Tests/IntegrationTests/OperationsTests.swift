@@ -123,14 +123,18 @@ struct OperationsTests {
                     out.append({"name": s.name, "labels": s.labels, "value": s.value})
             print(json.dumps(out))
             """
+        // Output to a file, not a pipe: a server another test starts meanwhile would inherit the pipe's
+        // write end and this read would never see its end.
+        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).json")
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outputFile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", script, url]
-        let output = Pipe()
-        process.standardOutput = output
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let data = try Data(contentsOf: outputFile)
         try #require(process.terminationStatus == 0, "the Prometheus parser rejected /metrics")
         let list = try #require((try JSONSerialization.jsonObject(with: data)) as? [[String: Any]])
         return list.compactMap { item in

@@ -5,7 +5,8 @@
 /// `par` (sorted set of request ids scored by an expiry, so a crashed gateway's slots free themselves),
 /// `res:<period>` (sorted set of `<request id>:<micros>` budget reservations, scored by expiry) and
 /// `spend:<period>` (settled spend in micro-dollars). Windows slide over the last 60 s of Redis's own
-/// clock (`TIME`), so every replica agrees.
+/// clock (`TIME`), so every replica agrees. Beside `tpm` sits `tpm:sum`, the running total of its
+/// window, so no admission reads the whole window.
 enum LimitScripts {
     /// ARGV: request id, token estimate, cost estimate (micros), slot TTL (ms), subject count, then per
     /// subject rpm, tpm, parallel, budget (-1 for none). KEYS: five per subject.
@@ -40,13 +41,25 @@ enum LimitScripts {
             end
           end
           if tpm >= 0 then
-            redis.call('ZREMRANGEBYSCORE', KEYS[k + 2], '-inf', now - window)
-            local entries = redis.call('ZRANGE', KEYS[k + 2], 0, -1, 'WITHSCORES')
-            local used = 0
-            for j = 1, #entries, 2 do used = used + amount(entries[j]) end
-            local reset = entries[2] and (tonumber(entries[2]) + window - now) or window
+            -- A running total beside the window (KEYS[k + 2] .. ':sum') keeps this O(log n): only the
+            -- entries leaving the window are read, never the whole window.
+            local sumkey = KEYS[k + 2] .. ':sum'
+            local used = tonumber(redis.call('GET', sumkey) or '-1')
+            local leaving = redis.call('ZRANGEBYSCORE', KEYS[k + 2], '-inf', now - window)
+            if used < 0 then
+              used = 0
+              for _, m in ipairs(redis.call('ZRANGE', KEYS[k + 2], 0, -1)) do used = used + amount(m) end
+            end
+            for _, m in ipairs(leaving) do used = used - amount(m) end
+            if used < 0 then used = 0 end
+            if #leaving > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[k + 2], '-inf', now - window) end
+            if redis.call('ZCARD', KEYS[k + 2]) == 0 then used = 0 end
+            redis.call('SET', sumkey, used, 'PX', window)
+            local oldest = redis.call('ZRANGE', KEYS[k + 2], 0, 0, 'WITHSCORES')
+            local reset = oldest[2] and (tonumber(oldest[2]) + window - now) or window
             if used + est > tpm then
               local wait, freed = window, 0
+              local entries = redis.call('ZRANGE', KEYS[k + 2], 0, -1, 'WITHSCORES')
               for j = 1, #entries, 2 do
                 freed = freed + amount(entries[j])
                 if used - freed + est <= tpm then wait = tonumber(entries[j + 1]) + window - now break end
@@ -81,6 +94,8 @@ enum LimitScripts {
           if tonumber(ARGV[a + 1]) >= 0 then
             redis.call('ZADD', KEYS[k + 2], now, req .. ':' .. est)
             redis.call('PEXPIRE', KEYS[k + 2], window)
+            redis.call('INCRBY', KEYS[k + 2] .. ':sum', est)
+            redis.call('PEXPIRE', KEYS[k + 2] .. ':sum', window)
           end
           if tonumber(ARGV[a + 2]) >= 0 then
             redis.call('ZADD', KEYS[k + 3], now + ttl, req)
@@ -106,6 +121,9 @@ enum LimitScripts {
           if score then
             redis.call('ZREM', KEYS[k + 2], req .. ':' .. est)
             redis.call('ZADD', KEYS[k + 2], score, req .. ':' .. real)
+            if redis.call('EXISTS', KEYS[k + 2] .. ':sum') == 1 then
+              redis.call('INCRBY', KEYS[k + 2] .. ':sum', tonumber(real) - tonumber(est))
+            end
           end
           redis.call('ZREM', KEYS[k + 4], req .. ':' .. cost)
           if spent > 0 and redis.call('EXISTS', KEYS[k + 5]) == 1 then
