@@ -62,6 +62,28 @@ struct RedisOutageTests {
         }
     }
 
+    @Test("Spend survives losing Redis's data: it is rebuilt from PostgreSQL before the next admission")
+    func spendRebuiltFromPostgres() async throws {
+        let redis = try PrivateRedis()
+        try await redis.start()
+        defer { redis.stop() }
+        try await GatewayHarness.run(configure: { $0.redis.url = redis.url }) { gateway in
+            // One request reserves ≈ 68 micros and costs ≈ 38: a 70-micro budget allows exactly one.
+            let key = try await gateway.newSecret(#"{"max_budget":0.00007}"#)
+            #expect(try await gateway.post("/v1/chat/completions", json: LimitsTests.body, key: key).status == .ok)
+            let spent = try await gateway.requestLog(count: 1)
+            #expect(spent.count == 1)
+            try await Task.sleep(for: .milliseconds(300))
+            // Redis loses everything (a restart without persistence).
+            try await redis.flushAll()
+            let refused = try await gateway.post("/v1/chat/completions", json: LimitsTests.body, key: key)
+            #expect(refused.status == .badRequest, "spend was not rebuilt from PostgreSQL")
+            #expect(refused.openAIError?["code"] as? String == "budget_exceeded")
+            let info = try await gateway.get("/key/info?key=\(key)")
+            #expect(((info.json?["info"] as? [String: Any])?["spend"] as? Double ?? 0) > 0)
+        }
+    }
+
     private func statuses(_ gateway: GatewayHarness, key: String, count: Int) async throws -> [Int] {
         var result: [Int] = []
         for _ in 0..<count { result.append(Int(try await gateway.chat(key: key).status.code)) }
@@ -111,6 +133,12 @@ final class PrivateRedis: @unchecked Sendable {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
+    }
+
+    func flushAll() async throws {
+        let client = RedisClient(configuration: .init(url: try RedisURL(parsing: url)), logger: TestServices.logger)
+        defer { client.close() }
+        try await client.send("FLUSHALL")
     }
 
     /// Keys matching `pattern`.
