@@ -115,6 +115,23 @@ struct LimitsTests {
         }
     }
 
+    @Test("a user's limits span all of the user's keys")
+    func userLimitsSpanKeys() async throws {
+        try await GatewayHarness.run { gateway in
+            let user = try await gateway.post("/user/new", json: #"{"user_id":"ivy","rpm_limit":2,"auto_create_key":false}"#)
+            #expect(user.status == .ok)
+            let first = try await gateway.newSecret(#"{"user_id":"ivy"}"#)
+            let second = try await gateway.newSecret(#"{"user_id":"ivy"}"#)
+            #expect(try await gateway.post("/v1/chat/completions", json: Self.body, key: first).status == .ok)
+            #expect(try await gateway.post("/v1/chat/completions", json: Self.body, key: second).status == .ok)
+            let refused = try await gateway.post("/v1/chat/completions", json: Self.body, key: first)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.openAIError?["code"] as? String == "rate_limit_exceeded")
+            let other = try await gateway.newSecret()
+            #expect(try await gateway.post("/v1/chat/completions", json: Self.body, key: other).status == .ok, "keys of other users are not affected")
+        }
+    }
+
     @Test("a budget with budget_duration 1h resets exactly at the period boundary")
     func budgetPeriodResets() async throws {
         let offset = Mutex<TimeInterval>(0)
