@@ -14,35 +14,29 @@ enum AdminResponse {
     /// A key as admin calls show it: identified by its hash (`token`), never by its secret, which
     /// only `/key/generate` and `/key/regenerate` add (as `key`).
     static func key(_ row: [String: Any], secret: String? = nil) -> [String: Any] {
-        var view: [String: Any] = [
-            "token": row["key_hash"] ?? NSNull(),
-            "token_id": row["key_hash"] ?? NSNull(),
-            "key_name": row["display"] ?? NSNull(),
-            "key_alias": row["alias"] ?? NSNull(),
-            "user_id": row["user_id"] ?? NSNull(),
-            "models": row["models"] ?? [String](),
-            "rpm_limit": row["rpm_limit"] ?? NSNull(),
-            "tpm_limit": row["tpm_limit"] ?? NSNull(),
-            "max_parallel_requests": row["max_parallel_requests"] ?? NSNull(),
-            "max_budget": dollars(row["max_budget_micros"]),
-            "budget_duration": row["budget_duration"] ?? NSNull(),
-            "budget_reset_at": row["budget_reset_at"] ?? NSNull(),
-            "spend": dollars(row["spend_micros"]) is NSNull ? 0.0 : dollars(row["spend_micros"]),
-            "expires": row["expires_at"] ?? NSNull(),
-            "blocked": row["blocked"] ?? false,
-            "metadata": row["metadata"] ?? [String: Any](),
-            "created_at": row["created_at"] ?? NSNull(),
-            "updated_at": row["updated_at"] ?? NSNull(),
-        ]
+        var view = shared(row)
+        view["token"] = row["key_hash"] ?? NSNull()
+        view["token_id"] = row["key_hash"] ?? NSNull()
+        view["key_name"] = row["display"] ?? NSNull()
+        view["key_alias"] = row["alias"] ?? NSNull()
+        view["user_id"] = row["user_id"] ?? NSNull()
+        view["expires"] = row["expires_at"] ?? NSNull()
+        view["blocked"] = row["blocked"] ?? false
         if let secret { view["key"] = secret }
         return view
     }
 
     static func user(_ row: [String: Any]) -> [String: Any] {
+        var view = shared(row)
+        view["user_id"] = row["user_id"] ?? NSNull()
+        view["user_alias"] = row["user_alias"] ?? NSNull()
+        view["user_email"] = row["user_email"] ?? NSNull()
+        return view
+    }
+
+    /// What keys and users have alike: models, limits, budget and spend (in dollars), metadata, times.
+    private static func shared(_ row: [String: Any]) -> [String: Any] {
         [
-            "user_id": row["user_id"] ?? NSNull(),
-            "user_alias": row["user_alias"] ?? NSNull(),
-            "user_email": row["user_email"] ?? NSNull(),
             "models": row["models"] ?? [String](),
             "rpm_limit": row["rpm_limit"] ?? NSNull(),
             "tpm_limit": row["tpm_limit"] ?? NSNull(),
