@@ -1,5 +1,6 @@
 import Dialects
 import Foundation
+import Hummingbird
 
 /// Reads an admin request's JSON object field by field, refusing wrong types and ranges with a message
 /// that names the field (`'rpm_limit' must be a non-negative integer`).
@@ -111,4 +112,13 @@ enum BudgetPeriod {
 /// True for the NSNumber that JSONSerialization makes from `true`/`false` (its C type is `char`).
 private func isJSONBoolean(_ number: NSNumber) -> Bool {
     String(cString: number.objCType) == "c"
+}
+
+/// Reads an admin request's JSON body, bounded like every other body.
+enum AdminBody {
+    static func read(_ request: Request, limit: Int) async throws -> AdminFields {
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        return try AdminFields(body: Data(buffer.readableBytesView))
+    }
 }

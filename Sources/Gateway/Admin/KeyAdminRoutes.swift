@@ -90,7 +90,6 @@ struct KeyAdminRoutes: Sendable {
         let hash = try Self.hash(naming: try fields.requiredString("key"))
         var columns = ColumnValues()
         try await readKeyFields(fields, into: &columns)
-        if fields.isPresent("user_id") { columns.set("user_id", PostgresValue(try fields.string("user_id"))) }
         let row = try await modify(hash: hash, action: "key.update", columns: columns, actor: context.identity?.keyID)
         return AdminResponse.json(AdminResponse.key(row))
     }
@@ -187,7 +186,7 @@ struct KeyAdminRoutes: Sendable {
     private func readKeyFields(_ fields: AdminFields, into columns: inout ColumnValues) async throws {
         if fields.isPresent("key_alias") { columns.set("alias", PostgresValue(try fields.string("key_alias"))) }
         if fields.isPresent("blocked") { columns.set("blocked", PostgresValue(try fields.bool("blocked") ?? false)) }
-        if !fields.isPresent("key"), fields.isPresent("user_id") { columns.set("user_id", PostgresValue(try fields.string("user_id"))) }
+        if fields.isPresent("user_id") { columns.set("user_id", PostgresValue(try fields.string("user_id"))) }
         try await LimitFields.read(fields, into: &columns) { await catalog.resolve($0) != nil }
         try LimitFields.readExpiry(fields, into: &columns)
     }
@@ -210,14 +209,5 @@ struct KeyAdminRoutes: Sendable {
 
     static func notFound() -> GatewayError {
         GatewayError(.notFound, "No such key.", param: "key", code: "key_not_found")
-    }
-}
-
-/// Reads an admin request's JSON body, bounded like every other body.
-enum AdminBody {
-    static func read(_ request: Request, limit: Int) async throws -> AdminFields {
-        var request = request
-        let buffer = try await request.collectBody(upTo: limit)
-        return try AdminFields(body: Data(buffer.readableBytesView))
     }
 }

@@ -72,6 +72,4 @@ final class KeyCache: Sendable {
             state.entries.removeAll()
         }
     }
-
-    var count: Int { state.withLock { $0.entries.count } }
 }

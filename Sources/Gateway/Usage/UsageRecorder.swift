@@ -28,7 +28,6 @@ final class UsageRecorder: Sendable {
         var records: [UsageRecord] = []
         /// When each queued record was queued, in the same order (for the write-lag metric).
         var queuedAt: [ContinuousClock.Instant] = []
-        var dropped = 0
     }
 
     init(
@@ -48,10 +47,7 @@ final class UsageRecorder: Sendable {
         if let ticket = record.admission { settle?(ticket, record) }
         metrics.requestFinished(record)
         let accepted = queue.withLock { queue in
-            guard queue.records.count < Self.maxQueued else {
-                queue.dropped += 1
-                return false
-            }
+            guard queue.records.count < Self.maxQueued else { return false }
             queue.records.append(record)
             queue.queuedAt.append(.now)
             return true
