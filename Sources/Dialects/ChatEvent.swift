@@ -4,6 +4,8 @@ public enum ChatEvent: Sendable, Equatable {
     case text(String)
     /// Reasoning text from a thinking model.
     case thinking(String)
+    /// One complete tool call (Ollama never sends partial calls).
+    case toolCall(ToolCall)
     /// The end of a successful answer: why it stopped and what it cost.
     case finished(Completion)
     /// The upstream failed after the answer began; no `finished` follows.

@@ -5,12 +5,24 @@ public struct ChatRequest: Sendable, Equatable {
     public var messages: [ChatMessage]
     public var stream: Bool
     public var options: GenerationOptions
+    /// Tools the model may call; empty when none (or when the client said `tool_choice: none`).
+    public var tools: [ToolDefinition]
+    /// Structured output: plain JSON or a JSON schema (Ollama's `format`).
+    public var format: ResponseFormat?
+    /// Whether (and how hard) a thinking model should reason; nil leaves Ollama's default.
+    public var think: Think?
 
-    public init(model: String, messages: [ChatMessage], stream: Bool, options: GenerationOptions = .init()) {
+    public init(
+        model: String, messages: [ChatMessage], stream: Bool, options: GenerationOptions = .init(), tools: [ToolDefinition] = [],
+        format: ResponseFormat? = nil, think: Think? = nil
+    ) {
         self.model = model
         self.messages = messages
         self.stream = stream
         self.options = options
+        self.tools = tools
+        self.format = format
+        self.think = think
     }
 }
 
@@ -21,12 +33,75 @@ public struct ChatMessage: Sendable, Equatable {
     }
 
     public var role: Role
+    /// The text of the turn; "" when the turn is only tool calls or images.
     public var content: String
+    /// A replayed assistant turn's reasoning.
+    public var thinking: String?
+    /// Images as bare standard base64 (no `data:` prefix), as Ollama wants them.
+    public var images: [String]
+    /// The calls an assistant turn made.
+    public var toolCalls: [ToolCall]
+    /// On a `tool` turn: the name of the tool whose result this is.
+    public var toolName: String?
+    /// On a `tool` turn: the id of the call it answers.
+    public var toolCallID: String?
 
-    public init(role: Role, content: String) {
+    public init(
+        role: Role, content: String, thinking: String? = nil, images: [String] = [], toolCalls: [ToolCall] = [],
+        toolName: String? = nil, toolCallID: String? = nil
+    ) {
         self.role = role
         self.content = content
+        self.thinking = thinking
+        self.images = images
+        self.toolCalls = toolCalls
+        self.toolName = toolName
+        self.toolCallID = toolCallID
     }
+}
+
+/// A function the model may call.
+public struct ToolDefinition: Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    /// The JSON schema of the arguments, exactly as the client wrote it.
+    public var parameters: JSON
+
+    public init(name: String, description: String? = nil, parameters: JSON) {
+        self.name = name
+        self.description = description
+        self.parameters = parameters
+    }
+}
+
+/// One call of a tool, made by the model (in an answer) or replayed by the client (in a request).
+public struct ToolCall: Sendable, Equatable {
+    /// Stable across the round trip: the client sends it back with the tool's result.
+    public var id: String
+    public var name: String
+    /// A JSON object, members in the model's order.
+    public var arguments: JSON
+
+    public init(id: String, name: String, arguments: JSON) {
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+    }
+}
+
+/// Structured output.
+public enum ResponseFormat: Sendable, Equatable {
+    /// Any JSON object (Ollama's `"format": "json"`).
+    case json
+    /// JSON that follows this schema (Ollama's `"format": {…}`).
+    case schema(JSON)
+}
+
+/// Ollama's `think`: on, off, or an effort level.
+public enum Think: Sendable, Equatable {
+    case enabled(Bool)
+    /// `low`, `medium` or `high`.
+    case level(String)
 }
 
 /// Sampling and length controls, in Ollama's terms. Nil means "not set": Ollama's or the model's default applies.
@@ -35,18 +110,20 @@ public struct GenerationOptions: Sendable, Equatable {
     public var maxTokens: Int?
     public var temperature: Double?
     public var topP: Double?
+    public var topK: Int?
     public var seed: Int?
     public var stop: [String]?
     public var frequencyPenalty: Double?
     public var presencePenalty: Double?
 
     public init(
-        maxTokens: Int? = nil, temperature: Double? = nil, topP: Double? = nil, seed: Int? = nil, stop: [String]? = nil,
-        frequencyPenalty: Double? = nil, presencePenalty: Double? = nil
+        maxTokens: Int? = nil, temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil, seed: Int? = nil,
+        stop: [String]? = nil, frequencyPenalty: Double? = nil, presencePenalty: Double? = nil
     ) {
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.topP = topP
+        self.topK = topK
         self.seed = seed
         self.stop = stop
         self.frequencyPenalty = frequencyPenalty

@@ -34,6 +34,8 @@ public struct OpenAIStreamEncoder: Sendable {
             return chunk(delta: { $0.raw("\"content\":"); $0.string(text) }, finishReason: nil)
         case .thinking(let text):
             return chunk(delta: { $0.raw("\"content\":\"\",\"reasoning\":"); $0.string(text) }, finishReason: nil)
+        case .toolCall:
+            return []
         case .finished(let completion):
             var out: [UInt8] = []
             if !sentRole { out += chunk(delta: { $0.raw("\"content\":\"\"") }, finishReason: nil) }
@@ -104,6 +106,7 @@ public struct OpenAIChatResponse: Sendable {
         switch event {
         case .text(let piece): text += piece
         case .thinking(let piece): reasoning += piece
+        case .toolCall: break
         case .finished(let completion): self.completion = completion
         case .failed(let message): failure = message
         }

@@ -57,7 +57,7 @@ struct StreamPump {
         var out: [UInt8] = []
         for event in decoder.decode(line: line) {
             switch event {
-            case .text, .thinking: meter.firstToken()
+            case .text, .thinking, .toolCall: meter.firstToken()
             case .failed(let message): failureMessage = message
             case .finished: break
             }
