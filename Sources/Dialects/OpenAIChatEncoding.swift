@@ -17,7 +17,9 @@ public struct OpenAIChatEnvelope: Sendable {
 /// `include_usage` a usage chunk with no choices follows; `data: [DONE]` closes a successful stream.
 /// A failure becomes one `data: {"error":…}` event and nothing after it, so SDKs raise instead of
 /// mistaking a cut answer for a complete one.
-public struct OpenAIStreamEncoder: Sendable {
+public struct OpenAIStreamEncoder: ChatStreamEncoder {
+    public static let contentType = "text/event-stream"
+
     private let envelope: OpenAIChatEnvelope
     private let includeUsage: Bool
     private var sentRole = false
@@ -26,6 +28,10 @@ public struct OpenAIStreamEncoder: Sendable {
         self.envelope = envelope
         self.includeUsage = includeUsage
     }
+
+    public mutating func start() -> [UInt8] { [] }
+
+    public func keepAlive() -> [UInt8] { Array(": keep-alive\n\n".utf8) }
 
     /// The SSE bytes for `event` (possibly several events, possibly none).
     public mutating func encode(_ event: ChatEvent) -> [UInt8] {
@@ -93,7 +99,7 @@ public struct OpenAIStreamEncoder: Sendable {
 }
 
 /// Collects ``ChatEvent``s into one non-streamed `chat.completion` object.
-public struct OpenAIChatResponse: Sendable {
+public struct OpenAIChatResponse: ChatAnswerBuilder {
     private let envelope: OpenAIChatEnvelope
     private var text = ""
     private var reasoning = ""

@@ -17,6 +17,7 @@ public final class FakeOllama: Sendable {
     let recording: Bool
     let state: Mutex<State>
     private let lifecycle = Mutex(Lifecycle())
+    private let closures = ConnectionClosures()
 
     struct State {
         var behavior: FakeOllamaBehavior
@@ -77,8 +78,10 @@ public final class FakeOllama: Sendable {
         var logger = Logger(label: "fake-ollama")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let closures = fake.closures
         let app = Application(
             responder: FakeOllamaResponder(server: fake),
+            server: .http1(additionalChannelHandlers: [ConnectionCloseRecorder(closures: closures)]),
             configuration: .init(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? port)
@@ -123,6 +126,9 @@ public final class FakeOllama: Sendable {
     public func recordedRequests(path: String) -> [RecordedRequest] {
         recordedRequests.filter { $0.path == path }
     }
+
+    /// When client connections closed (their input ended or they dropped), oldest first.
+    public var connectionClosures: [ContinuousClock.Instant] { closures.all }
 
     /// Forgets the recorded requests.
     public func clearRecordedRequests() { state.withLock { $0.recorded.removeAll() } }

@@ -54,9 +54,10 @@ public enum GatewayApplication {
         router.get("health/ready", use: health.ready)
         router.get("metrics", use: MetricsRoute(metrics: metrics).handle)
 
-        let chat = ChatCompletionsRoute(
+        let calls = ModelCalls(
             ollama: ollama, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes
         )
+        let chat = ChatCompletionsRoute(calls: calls)
         let models = ModelsRoute(catalog: catalog)
         router.group("v1")
             .add(middleware: KeyAuthenticator(masterKey: masterKey, keys: keyResolver, metrics: metrics))
@@ -72,6 +73,7 @@ public enum GatewayApplication {
 
         var app = Application(
             router: router,
+            server: .http1(additionalChannelHandlers: [ConnectionCloseWatcher()]),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "tollgate"),
             services: [pool, redis, keyChanges, engine, recorder],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

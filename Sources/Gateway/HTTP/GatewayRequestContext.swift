@@ -1,5 +1,6 @@
 public import Hummingbird
 import Logging
+import NIOCore
 
 /// Per-request state every route and middleware sees.
 public struct GatewayRequestContext: RequestContext {
@@ -8,9 +9,12 @@ public struct GatewayRequestContext: RequestContext {
     public var requestID: String
     /// Who the caller is, once authenticated.
     public var identity: Identity?
+    /// The client's connection, for noticing that it closed (see ``ConnectionCloseWatcher``).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
         self.requestID = RequestID.make()
         self.identity = nil
     }

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 
 /// Tags every response, errors included, with `x-tollgate-request-id`, and puts the id on the request's
-/// logger. Errors that escape the routes become OpenAI-shaped responses here; none becomes a bare 500.
+/// logger. Errors that escape the routes become responses in the request's dialect here; none becomes a bare 500.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -14,22 +14,27 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response: Response
+        let dialect = Dialect(request: request)
         do {
             response = try await next(request, context)
         } catch let error as GatewayError {
-            response = GatewayError.response(for: error.error)
+            response = GatewayError.response(for: error.error, dialect: dialect)
             for field in error.headers { response.headers[field.name] = field.value }
         } catch let error as any HTTPResponseError {
             if error.status == .contentTooLarge {
-                response = GatewayError.response(for: DialectError(.payloadTooLarge, "The request body is too large."))
+                response = GatewayError.response(for: DialectError(.payloadTooLarge, "The request body is too large."), dialect: dialect)
             } else if error.status == .notFound {
-                response = GatewayError.response(for: DialectError(.notFound, "No route for \(request.method) \(request.uri.path).", code: "unknown_url"))
+                response = GatewayError.response(
+                    for: DialectError(.notFound, "No route for \(request.method) \(request.uri.path).", code: "unknown_url"), dialect: dialect
+                )
             } else {
                 response = try error.response(from: request, context: context)
             }
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            response = GatewayError.response(for: DialectError(.internalError, "Internal error; see the gateway's log for this request id."))
+            response = GatewayError.response(
+                for: DialectError(.internalError, "Internal error; see the gateway's log for this request id."), dialect: dialect
+            )
         }
         response.headers[Self.header] = context.requestID
         return response

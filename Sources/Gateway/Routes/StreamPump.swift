@@ -1,10 +1,12 @@
 import Dialects
 import Upstream
 
-/// Moves one streamed answer from Ollama to the client: split NDJSON lines, decode native chunks,
-/// encode them in the client's dialect, write. Writes wait for the client, and the upstream body is
-/// read only as fast as the client takes it, so a slow client slows curl instead of filling memory.
-struct StreamPump {
+/// Moves one streamed answer from Ollama to the client through a ``StreamTranslation``.
+///
+/// Writes wait for the client, and the upstream body is read only as fast as the client takes it, so a
+/// slow client slows curl instead of filling memory. The bytes that complete the answer are kept in
+/// ``tail`` rather than written, so the route can log the request's usage before the client sees the end.
+struct StreamPump<Translation: StreamTranslation> {
     enum Ending: Equatable {
         case completed
         case clientGone
@@ -13,56 +15,44 @@ struct StreamPump {
 
     private struct ClientGone: Error {}
 
-    var encoder: OpenAIStreamEncoder
-    private(set) var decoder = NativeChatDecoder()
-    private var splitter = LineSplitter()
+    private(set) var translation: Translation
+    /// The last bytes of a finished answer, still to be written.
+    private(set) var tail: [UInt8] = []
 
-    init(encoder: OpenAIStreamEncoder) { self.encoder = encoder }
+    init(translation: Translation) { self.translation = translation }
 
     /// Runs until the answer ends, the upstream fails, or the client goes away.
-    mutating func run(
-        _ body: UpstreamBody, meter: inout RequestMeter, write: ([UInt8]) async throws -> Void
-    ) async -> Ending {
+    mutating func run(_ body: UpstreamBody, meter: inout RequestMeter, write: ([UInt8]) async throws -> Void) async -> Ending {
         func send(_ bytes: [UInt8]) async throws {
             guard !bytes.isEmpty else { return }
             do { try await write(bytes) } catch { throw ClientGone() }
         }
         do {
+            try await send(translation.start())
             for try await chunk in body {
-                var out: [UInt8] = []
-                for line in splitter.append(chunk) { out += translate(line, meter: &meter) }
+                let out = translation.translate(chunk, meter: &meter)
+                if translation.isFinished {
+                    tail = out
+                    break
+                }
                 try await send(out)
-                if decoder.isFinished { break }
             }
-            if !decoder.isFinished, let last = splitter.finish() { try await send(translate(last, meter: &meter)) }
-            if !decoder.isFinished {
-                try await send(encoder.encode(.failed(message: "Ollama ended the stream early.")))
+            if !translation.isFinished {
+                tail = translation.finish(meter: &meter)
+            }
+            if !translation.isFinished {
+                tail += translation.broken("Ollama ended the stream early.")
                 return .upstreamFailed("stream ended before done")
             }
-            if let failure = failureMessage { return .upstreamFailed(failure) }
+            if let failure = translation.failure { return .upstreamFailed(failure) }
             return .completed
         } catch is ClientGone {
             return .clientGone
         } catch {
+            if Task.isCancelled || (error as? UpstreamError)?.code == .cancelled { return .clientGone }
             let message = (error as? UpstreamError)?.message ?? "\(error)"
-            if (error as? UpstreamError)?.code == .cancelled { return .clientGone }
-            try? await send(encoder.encode(.failed(message: "The connection to Ollama failed mid-stream.")))
+            tail = translation.broken("The connection to Ollama failed mid-stream.")
             return .upstreamFailed(message)
         }
-    }
-
-    private var failureMessage: String?
-
-    private mutating func translate(_ line: [UInt8], meter: inout RequestMeter) -> [UInt8] {
-        var out: [UInt8] = []
-        for event in decoder.decode(line: line) {
-            switch event {
-            case .text, .thinking, .toolCall: meter.firstToken()
-            case .failed(let message): failureMessage = message
-            case .finished: break
-            }
-            out += encoder.encode(event)
-        }
-        return out
     }
 }

@@ -16,19 +16,23 @@ struct OllamaClient: Sendable {
         self.firstByteTimeout = .seconds(config.firstByteTimeoutSeconds)
     }
 
-    /// Starts `POST /api/chat`; the response streams NDJSON when `request.stream` is true.
-    func chat(_ request: OllamaChatRequest) async throws -> UpstreamResponse {
-        let body = try JSONEncoder().encode(request)
-        return try await engine.execute(
+    /// Starts `POST <path>` with a JSON body; the answer streams in as Ollama sends it.
+    func post(_ path: String, body: [UInt8]) async throws -> UpstreamResponse {
+        try await engine.execute(
             UpstreamRequest(
                 method: "POST",
-                url: baseURL + "/api/chat",
+                url: baseURL + path,
                 headers: [("Content-Type", "application/json")],
-                body: Array(body),
+                body: body,
                 connectTimeout: connectTimeout,
                 firstByteTimeout: firstByteTimeout
             )
         )
+    }
+
+    /// Starts `GET <path>` (a listing: tags, running models, version).
+    func get(_ path: String) async throws -> UpstreamResponse {
+        try await engine.execute(UpstreamRequest(url: baseURL + path, connectTimeout: connectTimeout, firstByteTimeout: .seconds(30)))
     }
 
     /// `GET /api/tags`: the models Ollama has.

@@ -1,0 +1,64 @@
+import NIOCore
+import Synchronization
+
+/// Tells a streaming route the moment its client's connection closes, instead of at its next write.
+///
+/// One per connection, in the channel pipeline. The server allows half-closure, so a client that goes
+/// away shows up as `inputClosed` (or, on a reset, as the channel going inactive); both run the
+/// callbacks registered for the request in flight. A stream that waits minutes for Ollama to read a
+/// long prompt would otherwise keep the GPU busy for a client that is long gone.
+final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = Any
+    typealias InboundOut = Any
+
+    private struct State {
+        var closed = false
+        var nextToken = 0
+        var callbacks: [Int: @Sendable () -> Void] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Runs `callback` once when the client's side closes (at once if it already has). Returns a token for
+    /// ``cancel(_:)``.
+    func whenClosed(_ callback: @escaping @Sendable () -> Void) -> Int {
+        let (token, closed) = state.withLock { state -> (Int, Bool) in
+            guard !state.closed else { return (-1, true) }
+            state.nextToken += 1
+            state.callbacks[state.nextToken] = callback
+            return (state.nextToken, false)
+        }
+        if closed { callback() }
+        return token
+    }
+
+    func cancel(_ token: Int) {
+        _ = state.withLock { $0.callbacks.removeValue(forKey: token) }
+    }
+
+    private func fire() {
+        let callbacks = state.withLock { state in
+            state.closed = true
+            defer { state.callbacks = [:] }
+            return Array(state.callbacks.values)
+        }
+        for callback in callbacks { callback() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { fire() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fire()
+        context.fireChannelInactive()
+    }
+}
+
+extension Channel {
+    /// This connection's ``ConnectionCloseWatcher``, if the server installed one.
+    var closeWatcher: ConnectionCloseWatcher? {
+        get async { try? await pipeline.handler(type: ConnectionCloseWatcher.self).get() }
+    }
+}

@@ -1,0 +1,169 @@
+import Dialects
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Upstream
+
+/// The steps every model route shares, whatever dialect it speaks: read the body, resolve and check
+/// the model, admit the request against its key's limits, call Ollama, and log exactly one usage record.
+///
+/// Each route decodes its own dialect into a native request and picks how to answer (a whole body, a
+/// translated stream, or Ollama's own bytes); everything around that lives here, once.
+struct ModelCalls: Sendable {
+    let ollama: OllamaClient
+    let catalog: ModelCatalog
+    let recorder: UsageRecorder
+    let admission: Admission
+    let metrics: GatewayMetrics
+    let maxBodyBytes: Int
+
+    /// Runs `serve` for one authenticated request, guaranteeing it ends in exactly one usage record:
+    /// answered, refused, failed upstream, timed out, or abandoned by the client.
+    func metered(
+        _ request: Request, context: GatewayRequestContext, dialect: Dialect, endpoint: String,
+        _ serve: (Request, inout RequestMeter) async throws -> Response
+    ) async throws -> Response {
+        var meter = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint)
+        do {
+            return try await serve(request, &meter)
+        } catch let error as GatewayError {
+            if let record = meter.finish(error.error) { recorder.record(record) }
+            throw error
+        } catch {
+            // Anything else (the client went away during a non-streamed call) still ends the request once.
+            let record =
+                error is CancellationError
+                ? meter.finish(.clientClosed, status: 499, errorType: "client_closed")
+                : meter.finish(DialectError(.internalError, "internal error", code: "internal_error"))
+            if let record { recorder.record(record) }
+            throw error
+        }
+    }
+
+    /// The request body, refused with 413 past the configured size.
+    func body(of request: inout Request) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.collectBody(upTo: maxBodyBytes)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw GatewayError(.payloadTooLarge, "The request body is larger than \(maxBodyBytes) bytes.", code: "request_too_large")
+        }
+    }
+
+    /// The model `name` resolves to, if it exists and the caller's key may use it.
+    func resolve(_ name: String, context: GatewayRequestContext, meter: inout RequestMeter) async throws -> ResolvedModel {
+        guard let model = await catalog.resolve(name) else {
+            throw GatewayError(.notFound, "The model `\(name)` does not exist.", param: "model", code: "model_not_found")
+        }
+        meter.resolved(model, backend: ollama.baseURL)
+        if let key = context.identity?.key, !key.allows(model: name, resolved: model.ollamaModel) {
+            throw GatewayError(.permission, "This key is not allowed to use the model `\(name)`.", param: "model", code: "model_not_allowed")
+        }
+        return model
+    }
+
+    /// Checks and charges the key's limits (the master key has none); returns the `x-ratelimit-*` headers.
+    func admit(
+        promptBytes: Int, maxTokens: Int?, model: ResolvedModel, context: GatewayRequestContext, meter: inout RequestMeter
+    ) async throws -> HTTPFields {
+        guard let key = context.identity?.key else { return [:] }
+        let decision = try await admission.admit(
+            requestID: context.requestID, key: key, promptBytes: promptBytes, maxTokens: maxTokens, model: model
+        )
+        switch decision {
+        case .admitted(let ticket, let headers):
+            meter.admitted(ticket)
+            return headers.fields
+        case .refused(let limit, let subject, let retryAfterMs, let headers):
+            metrics.limiterRejected(limit)
+            throw AdmissionDecision.error(limit: limit, subject: subject, retryAfterMs: retryAfterMs, headers: headers)
+        }
+    }
+
+    /// Sends `body` to Ollama's `path`; an error status before the answer began becomes a ``GatewayError``.
+    func call(_ path: String, body: [UInt8], model: String, meter: inout RequestMeter, context: GatewayRequestContext) async throws
+        -> UpstreamResponse
+    {
+        meter.upstreamStarting()
+        let upstream: UpstreamResponse
+        do {
+            upstream = try await ollama.post(path, body: body)
+        } catch let error as UpstreamError {
+            context.logger.warning("ollama call failed", metadata: ["error": "\(error)", "path": "\(path)"])
+            throw GatewayError(UpstreamErrors.dialectError(error))
+        }
+        guard upstream.status == 200 else {
+            let errorBody = (try? await upstream.body.collect(upTo: 64 * 1024)) ?? []
+            throw GatewayError(UpstreamErrors.dialectError(status: upstream.status, body: errorBody, model: model))
+        }
+        return upstream
+    }
+
+    /// A non-streamed answer: read Ollama's whole body, decode it, and answer `builder`'s JSON.
+    func whole(
+        _ upstream: UpstreamResponse, decoder: some NativeEventDecoder, builder: some ChatAnswerBuilder, model: ResolvedModel,
+        meter: inout RequestMeter
+    ) async throws -> Response {
+        var decoder = decoder
+        var builder = builder
+        var splitter = LineSplitter()
+        do {
+            for try await chunk in upstream.body {
+                meter.firstToken()
+                for line in splitter.append(chunk) { decoder.decode(line: line).forEach { builder.add($0) } }
+            }
+            if let last = splitter.finish() { decoder.decode(line: last).forEach { builder.add($0) } }
+        } catch let error as UpstreamError {
+            throw GatewayError(UpstreamErrors.dialectError(error))
+        }
+        guard let completion = builder.completion, builder.failure == nil else {
+            throw GatewayError(.upstreamUnavailable, "Ollama failed: \(builder.failure ?? "the answer ended early")", code: "upstream_error")
+        }
+        meter.counted(completion.usage, model: model)
+        if let record = meter.finish(.ok, status: 200) { recorder.record(record) }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: builder.json())))
+    }
+
+    /// A streamed answer: `translation` turns Ollama's body into the client's bytes as it arrives.
+    ///
+    /// The usage record is logged before the bytes that complete the answer are sent, so a client that
+    /// saw its answer finish can count on the record existing. A client that goes away cancels the
+    /// upstream transfer the moment its connection closes, not at the next write (which may be minutes
+    /// away while Ollama reads a long prompt).
+    func streamed(
+        _ upstream: UpstreamResponse, request: Request, translation: some StreamTranslation, contentType: String,
+        model: ResolvedModel, meter: RequestMeter, context: GatewayRequestContext
+    ) -> Response {
+        let recorder = self.recorder
+        let logger = context.logger
+        let channel = context.channel
+        let body = ResponseBody { writer in
+            var meter = meter
+            var pump = StreamPump(translation: translation)
+            let watcher = await channel.closeWatcher
+            let token = watcher?.whenClosed { upstream.body.cancel() }
+            let ending = await pump.run(upstream.body, meter: &meter) { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+            if let watcher, let token { watcher.cancel(token) }
+            if case .clientGone = ending { upstream.body.cancel() }
+            meter.counted(pump.translation.usage, model: model)
+            let record: UsageRecord? =
+                switch ending {
+                case .completed: meter.finish(.ok, status: 200)
+                case .clientGone: meter.finish(.clientClosed, status: 499, errorType: "client_closed")
+                case .upstreamFailed(let message):
+                    meter.finish(.upstreamError, status: 200, errorType: "upstream_error: \(message.prefix(200))")
+                }
+            if let record { recorder.record(record) }
+            if case .upstreamFailed(let message) = ending {
+                logger.warning("ollama stream failed", metadata: ["error": "\(message)"])
+            }
+            if ending != .clientGone {
+                if !pump.tail.isEmpty { try? await writer.write(ByteBuffer(bytes: pump.tail)) }
+                try? await writer.finish(nil)
+            }
+        }
+        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"], body: body)
+    }
+}

@@ -1,0 +1,43 @@
+import FakeOllama
+import Foundation
+import Gateway
+import HummingbirdTesting
+import Testing
+
+/// A client that leaves mid-stream frees Ollama at once, and its request is still logged.
+@Suite("Client disconnects")
+struct ClientDisconnectTests {
+    /// One request per dialect, each streaming.
+    static let streams: [(path: String, body: String, headers: [String: String])] = [
+        ("/v1/chat/completions", #"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#, [:]),
+    ]
+
+    @Test("Disconnecting mid-stream closes the upstream connection within 100 ms and logs client_closed", arguments: 0..<streams.count)
+    func disconnect(_ index: Int) async throws {
+        let stream = Self.streams[index]
+        // Half a second between chunks: noticing only at the next write would take far longer than 100 ms.
+        try await GatewayHarness.run(behavior: .init(chunks: 40, chunkDelay: .milliseconds(500))) { gateway in
+            let connection = try RawHTTPConnection(port: try #require(gateway.client.port))
+            var headers = stream.headers
+            headers["Authorization"] = "Bearer \(GatewayHarness.masterKey)"
+            try connection.post(stream.path, json: stream.body, headers: headers)
+            _ = try connection.read(until: "\n\n")
+            let hungUp = ContinuousClock.now
+            connection.hangUp()
+
+            var upstreamClosed: ContinuousClock.Instant?
+            for _ in 0..<200 {
+                upstreamClosed = gateway.fake.connectionClosures.first { $0 >= hungUp }
+                if upstreamClosed != nil { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let elapsed = try #require(upstreamClosed, "Ollama's connection never closed") - hungUp
+            #expect(elapsed < .milliseconds(100), "Ollama's connection closed \(elapsed) after the client left")
+
+            let row = try #require(try await gateway.requestLog(count: 1).first)
+            #expect(row.column("status") == "client_closed")
+            #expect(row.column("http_status") == "499")
+            #expect(row.column("endpoint") == stream.path)
+        }
+    }
+}
