@@ -36,3 +36,11 @@ public enum OllamaErrorBody {
         return json.bytes
     }
 }
+
+/// Reading Ollama's `{"error":"…"}` answers.
+public enum OllamaErrorMessage {
+    /// The message in an Ollama error body, if it is one.
+    public static func text(in body: [UInt8]) -> String? {
+        (try? JSONParser.parse(body))?["error"]?.string
+    }
+}

@@ -10,6 +10,7 @@ struct ClientDisconnectTests {
     /// One request per dialect, each streaming.
     static let streams: [(path: String, body: String, headers: [String: String])] = [
         ("/v1/chat/completions", #"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#, [:]),
+        ("/api/chat", #"{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}"#, [:]),
     ]
 
     @Test("Disconnecting mid-stream closes the upstream connection within 100 ms and logs client_closed", arguments: 0..<streams.count)

@@ -28,8 +28,12 @@ struct VirtualKey: Sendable, Equatable {
     var updatedAt: Date?
 
     /// Whether the key may use `model` (by the name the client sent, or the Ollama model it resolved to).
+    /// Names compare as Ollama compares them: `qwen3` allows `qwen3:latest`.
     func allows(model requested: String, resolved: String) -> Bool {
-        func permits(_ list: [String]) -> Bool { list.isEmpty || list.contains(requested) || list.contains(resolved) }
+        func permits(_ list: [String]) -> Bool {
+            list.isEmpty || list.contains(requested) || list.contains(resolved)
+                || ModelCatalog.match(requested, in: list) != nil || ModelCatalog.match(resolved, in: list) != nil
+        }
         return permits(models) && permits(userModels)
     }
 

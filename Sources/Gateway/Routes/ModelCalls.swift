@@ -31,6 +31,12 @@ struct ModelCalls: Sendable {
         } catch let error as GatewayError {
             if let record = meter.finish(error.error) { recorder.record(record) }
             throw error
+        } catch let error as OllamaStatusError {
+            let message = OllamaErrorMessage.text(in: error.body) ?? "status \(error.statusCode)"
+            if let record = meter.finish(error.outcome, status: error.statusCode, errorType: "ollama: \(message.prefix(200))") {
+                recorder.record(record)
+            }
+            throw error
         } catch {
             // Anything else (the client went away during a non-streamed call) still ends the request once.
             let record =
@@ -82,10 +88,11 @@ struct ModelCalls: Sendable {
         }
     }
 
-    /// Sends `body` to Ollama's `path`; an error status before the answer began becomes a ``GatewayError``.
-    func call(_ path: String, body: [UInt8], model: String, meter: inout RequestMeter, context: GatewayRequestContext) async throws
-        -> UpstreamResponse
-    {
+    /// Sends `body` to Ollama's `path`. An error status before the answer began becomes a ``GatewayError``
+    /// in the client's dialect or, for native clients (`passErrors`), Ollama's own answer unchanged.
+    func call(
+        _ path: String, body: [UInt8], model: String, meter: inout RequestMeter, context: GatewayRequestContext, passErrors: Bool = false
+    ) async throws -> UpstreamResponse {
         meter.upstreamStarting()
         let upstream: UpstreamResponse
         do {
@@ -96,6 +103,7 @@ struct ModelCalls: Sendable {
         }
         guard upstream.status == 200 else {
             let errorBody = (try? await upstream.body.collect(upTo: 64 * 1024)) ?? []
+            if passErrors { throw OllamaStatusError(statusCode: upstream.status, body: errorBody) }
             throw GatewayError(UpstreamErrors.dialectError(status: upstream.status, body: errorBody, model: model))
         }
         return upstream

@@ -76,25 +76,21 @@ struct NativeStream<Decoder: NativeEventDecoder>: StreamTranslation {
     mutating func start() -> [UInt8] { [] }
 
     mutating func translate(_ chunk: [UInt8], meter: inout RequestMeter) -> [UInt8] {
-        for line in splitter.append(chunk) where !decoder.isFinished { observe(line, meter: &meter) }
+        // The native client gets Ollama's first line as Ollama sent it: that is its first token.
+        if !chunk.isEmpty { meter.firstToken() }
+        for line in splitter.append(chunk) where !decoder.isFinished { observe(line) }
         return chunk
     }
 
     mutating func finish(meter: inout RequestMeter) -> [UInt8] {
-        if let last = splitter.finish(), !decoder.isFinished { observe(last, meter: &meter) }
+        if let last = splitter.finish(), !decoder.isFinished { observe(last) }
         return []
     }
 
     /// Ollama's own way of saying a stream failed: one more NDJSON line with an error.
     mutating func broken(_ message: String) -> [UInt8] { OllamaErrorBody.json(DialectError(.upstreamUnavailable, message)) + [0x0A] }
 
-    private mutating func observe(_ line: [UInt8], meter: inout RequestMeter) {
-        for event in decoder.decode(line: line) {
-            switch event {
-            case .text, .thinking, .toolCall: meter.firstToken()
-            case .failed(let message): failure = message
-            case .finished: break
-            }
-        }
+    private mutating func observe(_ line: [UInt8]) {
+        for case .failed(let message) in decoder.decode(line: line) { failure = message }
     }
 }

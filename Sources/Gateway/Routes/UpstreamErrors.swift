@@ -1,5 +1,8 @@
 import Dialects
 import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
 import Upstream
 
 /// Turns what went wrong upstream into what the client is told.
@@ -20,7 +23,7 @@ enum UpstreamErrors {
 
     /// Ollama answered with an error status before streaming (`{"error": "…"}` body).
     static func dialectError(status: Int, body: [UInt8], model: String) -> DialectError {
-        let message = (try? JSONDecoder().decode(OllamaError.self, from: Data(body)))?.error ?? "status \(status)"
+        let message = OllamaErrorMessage.text(in: body) ?? "status \(status)"
         switch status {
         case 404:
             return DialectError(.notFound, "The model `\(model)` does not exist.", param: "model", code: "model_not_found")
@@ -31,5 +34,20 @@ enum UpstreamErrors {
         default:
             return DialectError(.upstreamUnavailable, "Ollama failed: \(message)", code: "upstream_error")
         }
+    }
+}
+
+/// Ollama's own error answer, passed to a native client as Ollama sent it (status and body).
+struct OllamaStatusError: HTTPResponseError {
+    let statusCode: Int
+    let body: [UInt8]
+
+    var status: HTTPResponse.Status { .init(code: statusCode) }
+
+    /// How the usage log files it.
+    var outcome: UsageRecord.Outcome { (400..<500).contains(statusCode) ? .clientError : .upstreamError }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,0 +1,189 @@
+import Dialects
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Upstream
+
+/// Ollama's own API behind keys, aliases, limits and metering. An Ollama client given
+/// `Authorization: Bearer <key>` works as if Tollgate were Ollama: bodies go through with only the model
+/// swapped (for aliases), answers come back byte for byte, and Ollama's errors keep Ollama's words.
+struct OllamaNativeRoutes: Sendable {
+    static let ndjson = "application/x-ndjson"
+    static let json = "application/json; charset=utf-8"
+
+    let calls: ModelCalls
+
+    /// `GET /` and `HEAD /`: Ollama's liveness answer, which clients probe before anything else.
+    static func root(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "Ollama is running")))
+    }
+
+    /// `POST /api/chat` and `POST /api/generate`: metered model calls, streamed or whole.
+    func generation(endpoint: String) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
+        { request, context in
+            try await calls.metered(request, context: context, dialect: .ollama, endpoint: endpoint) { request, meter in
+                var request = request
+                let native = try await decode(&request, meter: &meter)
+                let model = try await calls.resolve(native.model, context: context, meter: &meter)
+                let limitHeaders = try await calls.admit(
+                    promptBytes: native.body(model: model.ollamaModel).count, maxTokens: native.maxTokens, model: model, context: context, meter: &meter
+                )
+                let upstream = try await calls.call(
+                    endpoint, body: native.body(model: model.ollamaModel), model: native.model, meter: &meter, context: context, passErrors: true
+                )
+                var response: Response
+                if native.stream {
+                    response = calls.streamed(
+                        upstream, request: request, translation: NativeStream(decoder: NativeChatDecoder()), contentType: Self.ndjson,
+                        model: model, meter: meter, context: context
+                    )
+                } else {
+                    response = try await whole(upstream, model: model, meter: &meter)
+                }
+                response.headers.append(contentsOf: limitHeaders)
+                return response
+            }
+        }
+    }
+
+    /// `POST /api/embed` and the legacy `POST /api/embeddings`: metered, never streamed.
+    func embedding(endpoint: String) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
+        { request, context in
+            try await calls.metered(request, context: context, dialect: .ollama, endpoint: endpoint) { request, meter in
+                var request = request
+                let native = try await decode(&request, meter: &meter, stream: false)
+                let model = try await calls.resolve(native.model, context: context, meter: &meter)
+                let body = native.body(model: model.ollamaModel)
+                let limitHeaders = try await calls.admit(promptBytes: body.count, maxTokens: 0, model: model, context: context, meter: &meter)
+                let upstream = try await calls.call(endpoint, body: body, model: native.model, meter: &meter, context: context, passErrors: true)
+                let answer = try await collect(upstream)
+                meter.firstToken()
+                // `/api/embed` reports the tokens it read; the legacy endpoint does not, so it is estimated.
+                let promptTokens = (try? JSONParser.parse(answer))?["prompt_eval_count"]?.int ?? max(1, (body.count - 40) / 4)
+                meter.counted(Usage(promptTokens: promptTokens), model: model)
+                if let record = meter.finish(.ok, status: 200) { calls.recorder.record(record) }
+                var response = Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+                response.headers.append(contentsOf: limitHeaders)
+                return response
+            }
+        }
+    }
+
+    /// `POST /api/show`: a model's details, for models the key may use.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var request = request
+        let native: OllamaNativeRequest
+        do {
+            native = try OllamaNativeRequest(body: try await calls.body(of: &request))
+        } catch let error as DialectError {
+            throw GatewayError(error)
+        }
+        var meter = RequestMeter(context: context, dialect: Dialect.ollama.rawValue, endpoint: "/api/show")
+        let model = try await calls.resolve(native.model, context: context, meter: &meter)
+        let upstream = try await calls.call(
+            "/api/show", body: native.body(model: model.ollamaModel), model: native.model, meter: &meter, context: context, passErrors: true
+        )
+        return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await collect(upstream))))
+    }
+
+    /// `GET /api/tags`: the aliases and Ollama models this key may use, in Ollama's shape. An alias is
+    /// listed under its own name with the details of the model behind it.
+    func tags(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let installed = try await listing("/api/tags")
+        let byName = Dictionary(installed.map { (($0["name"]?.string ?? ""), $0) }, uniquingKeysWith: { first, _ in first })
+        var models: [JSON] = []
+        for name in await calls.catalog.listed() {
+            guard let resolved = await calls.catalog.resolve(name), allowed(name, resolved: resolved, context: context) else { continue }
+            guard case .object(var members) = byName[resolved.ollamaModel] ?? byName[name] ?? .object([]) else { continue }
+            for key in ["name", "model"] {
+                if let index = members.firstIndex(where: { $0.key == key }) {
+                    members[index].value = .string(name)
+                } else {
+                    members.append(JSONMember(key, .string(name)))
+                }
+            }
+            models.append(.object(members))
+        }
+        return Self.answer(.object([JSONMember("models", .array(models))]))
+    }
+
+    /// `GET /api/ps`: the loaded models this key may use.
+    func running(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var visible: [JSON] = []
+        for model in try await listing("/api/ps") {
+            let name = model["name"]?.string ?? ""
+            guard let resolved = await calls.catalog.resolve(name), allowed(name, resolved: resolved, context: context) else { continue }
+            visible.append(model)
+        }
+        return Self.answer(.object([JSONMember("models", .array(visible))]))
+    }
+
+    /// `GET /api/version`: Ollama's version, as Ollama reports it.
+    func version(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let upstream = try await get("/api/version")
+        return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await collect(upstream))))
+    }
+
+    // MARK: Steps
+
+    private func decode(_ request: inout Request, meter: inout RequestMeter, stream: Bool? = nil) async throws -> OllamaNativeRequest {
+        let native: OllamaNativeRequest
+        do {
+            native = try OllamaNativeRequest(body: try await calls.body(of: &request))
+        } catch let error as DialectError {
+            throw GatewayError(error)
+        }
+        meter.requested(model: native.model, stream: stream ?? native.stream)
+        return native
+    }
+
+    /// A non-streamed answer: Ollama's one object, returned as it came, its usage read on the side.
+    private func whole(_ upstream: UpstreamResponse, model: ResolvedModel, meter: inout RequestMeter) async throws -> Response {
+        let answer = try await collect(upstream)
+        meter.firstToken()
+        var decoder = NativeChatDecoder()
+        let events = decoder.decode(line: answer)
+        if case .failed(let message) = events.last {
+            throw GatewayError(.upstreamUnavailable, "Ollama failed: \(message)", code: "upstream_error")
+        }
+        meter.counted(decoder.usage, model: model)
+        if let record = meter.finish(.ok, status: 200) { calls.recorder.record(record) }
+        return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+    }
+
+    private func collect(_ upstream: UpstreamResponse) async throws -> [UInt8] {
+        do {
+            return try await upstream.body.collect(upTo: 256 * 1024 * 1024)
+        } catch let error as UpstreamError {
+            throw GatewayError(UpstreamErrors.dialectError(error))
+        }
+    }
+
+    private func get(_ path: String) async throws -> UpstreamResponse {
+        let upstream: UpstreamResponse
+        do {
+            upstream = try await calls.ollama.get(path)
+        } catch let error as UpstreamError {
+            throw GatewayError(UpstreamErrors.dialectError(error))
+        }
+        guard upstream.status == 200 else {
+            throw OllamaStatusError(statusCode: upstream.status, body: (try? await upstream.body.collect(upTo: 64 * 1024)) ?? [])
+        }
+        return upstream
+    }
+
+    /// The `models` array of one of Ollama's listings.
+    private func listing(_ path: String) async throws -> [JSON] {
+        let bytes = try await collect(try await get(path))
+        return (try? JSONParser.parse(bytes))?["models"]?.array ?? []
+    }
+
+    private func allowed(_ name: String, resolved: ResolvedModel, context: GatewayRequestContext) -> Bool {
+        context.identity?.key?.allows(model: name, resolved: resolved.ollamaModel) ?? true
+    }
+
+    private static func answer(_ json: JSON) -> Response {
+        Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+    }
+}
