@@ -7,10 +7,10 @@ import Testing
 /// A client that leaves mid-stream frees Ollama at once, and its request is still logged.
 @Suite("Client disconnects")
 struct ClientDisconnectTests {
-    /// One request per dialect, each streaming.
-    static let streams: [(path: String, body: String, headers: [String: String])] = [
-        ("/v1/chat/completions", #"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#, [:]),
-        ("/api/chat", #"{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}"#, [:]),
+    /// One streaming request per dialect, and what marks its first event.
+    static let streams: [(path: String, body: String, firstEvent: String)] = [
+        ("/v1/chat/completions", #"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#, "\n\n"),
+        ("/api/chat", #"{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}"#, "}\n"),
     ]
 
     @Test("Disconnecting mid-stream closes the upstream connection within 100 ms and logs client_closed", arguments: 0..<streams.count)
@@ -19,10 +19,8 @@ struct ClientDisconnectTests {
         // Half a second between chunks: noticing only at the next write would take far longer than 100 ms.
         try await GatewayHarness.run(behavior: .init(chunks: 40, chunkDelay: .milliseconds(500))) { gateway in
             let connection = try RawHTTPConnection(port: try #require(gateway.client.port))
-            var headers = stream.headers
-            headers["Authorization"] = "Bearer \(GatewayHarness.masterKey)"
-            try connection.post(stream.path, json: stream.body, headers: headers)
-            _ = try connection.read(until: "\n\n")
+            try connection.post(stream.path, json: stream.body, headers: ["Authorization": "Bearer \(GatewayHarness.masterKey)"])
+            _ = try await connection.read(until: stream.firstEvent)
             let hungUp = ContinuousClock.now
             connection.hangUp()
 

@@ -15,8 +15,6 @@ final class RawHTTPConnection {
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -41,11 +39,20 @@ final class RawHTTPConnection {
         guard sent == bytes.count else { throw Failure(description: "send() failed") }
     }
 
-    /// Reads until the received text contains `marker`; returns everything read.
-    func read(until marker: String) throws -> String {
+    /// Reads until the received text contains `marker` (10 s at most); returns everything read.
+    ///
+    /// Polls without blocking, so the cooperative threads stay free for the in-process gateway.
+    func read(until marker: String) async throws -> String {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = ContinuousClock.now + .seconds(10)
         while !String(decoding: received, as: UTF8.self).contains(marker) {
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&ready, 1, 0) == 0 {
+                guard ContinuousClock.now < deadline else { throw Failure(description: "no \(marker) within 10 s") }
+                try await Task.sleep(for: .milliseconds(2))
+                continue
+            }
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { throw Failure(description: "connection ended before \(marker)") }
             received += buffer[0..<count]
