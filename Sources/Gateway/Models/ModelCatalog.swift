@@ -34,7 +34,12 @@ final class ModelCatalog: Sendable {
     private struct Cache {
         var names: [String] = []
         var fetchedAt: ContinuousClock.Instant?
+        /// Each Ollama model's capabilities (`completion`, `tools`, `thinking`, `vision`, …) from `/api/show`.
+        var capabilities: [String: (Set<String>, ContinuousClock.Instant)] = [:]
     }
+
+    /// How long a model's capabilities are trusted before `/api/show` is asked again.
+    static let capabilitiesLifetime: Duration = .seconds(300)
 
     init(config: GatewayConfig, ollama: OllamaClient, logger: Logger) {
         var aliases: [String: ResolvedModel] = [:]
@@ -69,6 +74,18 @@ final class ModelCatalog: Sendable {
         guard exposeAllModels else { return aliasOrder }
         let known = Set(aliasOrder)
         return aliasOrder + (await ollamaModels(refreshingIfOlderThan: Self.refreshInterval)).filter { !known.contains($0) }
+    }
+
+    /// What `ollamaModel` can do, as `/api/show` reports it; nil when Ollama cannot say (unreachable, or
+    /// too old to report capabilities), in which case callers leave the request as it is.
+    func capabilities(of ollamaModel: String) async -> Set<String>? {
+        if let (known, fetched) = cache.withLock({ $0.capabilities[ollamaModel] }), fetched.duration(to: .now) < Self.capabilitiesLifetime {
+            return known
+        }
+        guard let shown = try? await ollama.show(ollamaModel), let list = shown["capabilities"]?.array else { return nil }
+        let capabilities = Set(list.compactMap(\.string))
+        cache.withLock { $0.capabilities[ollamaModel] = (capabilities, .now) }
+        return capabilities
     }
 
     /// Ollama's own matching: `llama3.2` is `llama3.2:latest`, and names compare case-insensitively.

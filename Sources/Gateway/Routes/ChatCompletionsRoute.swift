@@ -13,7 +13,7 @@ struct ChatCompletionsRoute: Sendable {
             var request = request
             let body = try await calls.body(of: &request)
             let openAI: OpenAIChatRequest
-            let chat: ChatRequest
+            var chat: ChatRequest
             do {
                 openAI = try JSONDecoder().decode(OpenAIChatRequest.self, from: Data(body))
                 chat = try openAI.chatRequest()
@@ -24,6 +24,7 @@ struct ChatCompletionsRoute: Sendable {
             }
             meter.requested(model: chat.model, stream: chat.stream)
             let model = try await calls.resolve(chat.model, context: context, meter: &meter)
+            await calls.fit(&chat, to: model)
             let limitHeaders = try await calls.admit(
                 promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
             )

@@ -70,6 +70,14 @@ struct ModelCalls: Sendable {
         return model
     }
 
+    /// Drops what `model` cannot do instead of letting Ollama refuse the whole call: a request to think
+    /// sent to a model without the `thinking` capability is answered without thinking (Claude Code asks
+    /// every model to think; Ollama would answer 400).
+    func fit(_ chat: inout ChatRequest, to model: ResolvedModel) async {
+        guard chat.think != nil, let capabilities = await catalog.capabilities(of: model.ollamaModel) else { return }
+        if !capabilities.contains("thinking") { chat.think = nil }
+    }
+
     /// Checks and charges the key's limits (the master key has none); returns the `x-ratelimit-*` headers.
     func admit(
         promptBytes: Int, maxTokens: Int?, model: ResolvedModel, context: GatewayRequestContext, meter: inout RequestMeter

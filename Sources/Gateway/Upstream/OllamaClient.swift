@@ -41,6 +41,20 @@ struct OllamaClient: Sendable {
         return try JSONDecoder().decode(OllamaTags.self, from: Data(bytes))
     }
 
+    /// `POST /api/show`: one model's details (capabilities, context length, …).
+    func show(_ model: String) async throws -> JSON {
+        let response = try await post("/api/show", body: JSON.object([JSONMember("model", .string(model))]).bytes)
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        guard response.status == 200 else {
+            throw UpstreamError(.transferFailed, message: "POST /api/show answered \(response.status)")
+        }
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw UpstreamError(.transferFailed, message: "POST /api/show answered invalid JSON: \(error)")
+        }
+    }
+
     /// `GET /api/version`: true when Ollama answers.
     func isReachable() async -> Bool {
         (try? await get("/api/version", timeout: .seconds(2))) != nil
