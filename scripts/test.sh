@@ -85,10 +85,23 @@ mkdir -p "$OUT"
 LOG=$OUT/swift-test.log
 XUNIT=$OUT/xunit.xml                   # Swift Testing writes $OUT/xunit-swift-testing.xml
 rm -f "$OUT"/xunit*.xml
+# Suites that measure how fast something happens (e.g. "Ollama's connection closes within 100 ms of the
+# client's") run in a second, quiet pass: beside sixteen other suites on a 2-core machine their
+# deadlines would measure the machine, not the gateway. With explicit arguments, one pass runs them.
+TIMED_SUITES=ClientDisconnectTests
 log "swift test (log: $LOG)"
 set +e
-swift test --skip-build --xunit-output "$XUNIT" "$@" 2>&1 | tee "$LOG"
-test_rc=${PIPESTATUS[0]}
+if [ "$#" -eq 0 ]; then
+  swift test --skip-build --xunit-output "$XUNIT" --skip "$TIMED_SUITES" 2>&1 | tee "$LOG"
+  test_rc=${PIPESTATUS[0]}
+  log "swift test, timed suites alone: $TIMED_SUITES"
+  swift test --skip-build --xunit-output "$OUT/xunit-timed.xml" --filter "$TIMED_SUITES" 2>&1 | tee -a "$LOG"
+  timed_rc=${PIPESTATUS[0]}
+  [ "$test_rc" -ne 0 ] || test_rc=$timed_rc
+else
+  swift test --skip-build --xunit-output "$XUNIT" "$@" 2>&1 | tee "$LOG"
+  test_rc=${PIPESTATUS[0]}
+fi
 set -e
 
 # Which tests belong to which target (for the IntegrationTests check). `swift test list` prints
@@ -103,28 +116,30 @@ done
 
 # Counts from the Swift Testing xUnit report and XCTest's summary in the log; prints
 # "passed failed skipped integration_passed".
-read -r passed failed skipped integration <<<"$(python3 - "$LOG" "$OUT/xunit-swift-testing.xml" "$OUT/test-list.txt" <<'PY'
+read -r passed failed skipped integration <<<"$(python3 - "$LOG" "$OUT/test-list.txt" "$OUT/xunit-swift-testing.xml" "$OUT/xunit-timed-swift-testing.xml" <<'PY'
 import os, re, sys
 import xml.etree.ElementTree as ET
 
-log_path, xml_path, list_path = sys.argv[1:4]
+log_path, list_path = sys.argv[1:3]
+xml_paths = [p for p in sys.argv[3:] if os.path.exists(p)]
 text = open(log_path, encoding="utf-8", errors="replace").read()
 passed = failed = skipped = integration = 0
 
-# Swift Testing: one <testcase classname="Module.Suite" or "Module"> per test.
-if os.path.exists(xml_path):
-    try:
-        for tc in ET.parse(xml_path).getroot().iter("testcase"):
-            if tc.find("skipped") is not None:
-                skipped += 1
-            elif tc.find("failure") is not None or tc.find("error") is not None:
-                failed += 1
-            else:
-                passed += 1
-                if tc.get("classname", "").split(".")[0] == "IntegrationTests":
-                    integration += 1
-    except ET.ParseError:
-        failed += 1
+# Swift Testing: one <testcase classname="Module.Suite" or "Module"> per test, in one report per pass.
+if xml_paths:
+    for xml_path in xml_paths:
+        try:
+            for tc in ET.parse(xml_path).getroot().iter("testcase"):
+                if tc.find("skipped") is not None:
+                    skipped += 1
+                elif tc.find("failure") is not None or tc.find("error") is not None:
+                    failed += 1
+                else:
+                    passed += 1
+                    if tc.get("classname", "").split(".")[0] == "IntegrationTests":
+                        integration += 1
+        except ET.ParseError:
+            failed += 1
 else:
     # No report (e.g. a crash): fall back to the console lines.
     passed += len(re.findall(r"^\S+ Test .+ passed after", text, re.M))

@@ -39,4 +39,31 @@ struct ClientDisconnectTests {
             #expect(row.column("endpoint") == stream.path)
         }
     }
+
+    @Test("Disconnecting while Ollama is still reading the prompt of a whole (non-streamed) call also frees it at once")
+    func disconnectWhole() async throws {
+        try await GatewayHarness.run(behavior: .init(chunks: 3, firstByteDelay: .seconds(3))) { gateway in
+            let connection = try RawHTTPConnection(port: try #require(gateway.client.port))
+            try connection.post(
+                "/v1/chat/completions", json: #"{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}"#,
+                headers: ["Authorization": "Bearer \(GatewayHarness.masterKey)"]
+            )
+            while gateway.fake.recordedRequests(path: "/api/chat").isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(100))
+            let hungUp = ContinuousClock.now
+            connection.hangUp()
+
+            var upstreamClosed: ContinuousClock.Instant?
+            for _ in 0..<200 {
+                upstreamClosed = gateway.fake.connectionClosures.first { $0 >= hungUp }
+                if upstreamClosed != nil { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let elapsed = try #require(upstreamClosed, "Ollama's connection never closed") - hungUp
+            #expect(elapsed < .milliseconds(100), "Ollama's connection closed \(elapsed) after the client left")
+            let row = try #require(try await gateway.requestLog(count: 1).first)
+            #expect(row.column("status") == "client_closed")
+            #expect(row.column("stream") == "f")
+        }
+    }
 }

@@ -62,3 +62,12 @@ extension Channel {
         get async { try? await pipeline.handler(type: ConnectionCloseWatcher.self).get() }
     }
 }
+
+/// Set once, read from anywhere: whether a connection-close callback ran.
+final class ClosedFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    func set() { value.store(true, ordering: .releasing) }
+
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}

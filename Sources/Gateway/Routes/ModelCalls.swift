@@ -21,28 +21,65 @@ struct ModelCalls: Sendable {
 
     /// Runs `serve` for one authenticated request, guaranteeing it ends in exactly one usage record:
     /// answered, refused, failed upstream, timed out, or abandoned by the client.
+    ///
+    /// If the client's connection closes before `serve` returns (Ollama is still reading the prompt, say),
+    /// `serve` is cancelled at once, which cancels its call to Ollama, and the request ends `client_closed`.
+    /// Streams watch the connection themselves once `serve` has returned their response.
     func metered(
         _ request: Request, context: GatewayRequestContext, dialect: Dialect, endpoint: String,
-        _ serve: (Request, inout RequestMeter) async throws -> Response
+        _ serve: @Sendable (Request, inout RequestMeter) async throws -> Response
     ) async throws -> Response {
-        var meter = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint)
-        do {
-            return try await serve(request, &meter)
-        } catch let error as GatewayError {
-            if let record = meter.finish(error.error) { recorder.record(record) }
-            throw error
-        } catch let error as OllamaStatusError {
-            let message = OllamaErrorMessage.text(in: error.body) ?? "status \(error.statusCode)"
-            if let record = meter.finish(error.outcome, status: error.statusCode, errorType: "ollama: \(message.prefix(200))") {
-                recorder.record(record)
+        let start = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint)
+        let watcher = await context.channel.closeWatcher
+        let gone = ClosedFlag()
+        let (result, finalMeter) = await withoutActuallyEscaping(serve) { serve in
+            await withTaskGroup(of: (Result<Response, any Error>, RequestMeter)?.self) { group in
+                group.addTask {
+                    var meter = start
+                    do {
+                        return (.success(try await serve(request, &meter)), meter)
+                    } catch {
+                        return (.failure(error), meter)
+                    }
+                }
+                if let watcher {
+                    group.addTask {
+                        let (closed, continuation) = AsyncStream<Void>.makeStream()
+                        let token = watcher.whenClosed {
+                            gone.set()
+                            continuation.finish()
+                        }
+                        for await _ in closed {}
+                        watcher.cancel(token)
+                        return nil
+                    }
+                }
+                var outcome: (Result<Response, any Error>, RequestMeter)?
+                while let next = await group.next() {
+                    group.cancelAll()  // either the answer is ready (stop watching) or the client left (stop serving)
+                    if let next { outcome = next }
+                }
+                return outcome ?? (.failure(CancellationError()), start)
             }
-            throw error
-        } catch {
-            // Anything else (the client went away during a non-streamed call) still ends the request once.
-            let record =
-                error is CancellationError
-                ? meter.finish(.clientClosed, status: 499, errorType: "client_closed")
-                : meter.finish(DialectError(.internalError, "internal error", code: "internal_error"))
+        }
+        var meter = finalMeter
+        switch result {
+        case .success(let response):
+            return response
+        case .failure(let error):
+            let record: UsageRecord? =
+                if gone.isSet || error is CancellationError {
+                    meter.finish(.clientClosed, status: 499, errorType: "client_closed")
+                } else if let error = error as? GatewayError {
+                    meter.finish(error.error)
+                } else if let error = error as? OllamaStatusError {
+                    meter.finish(
+                        error.outcome, status: error.statusCode,
+                        errorType: "ollama: \((OllamaErrorMessage.text(in: error.body) ?? "status \(error.statusCode)").prefix(200))"
+                    )
+                } else {
+                    meter.finish(DialectError(.internalError, "internal error", code: "internal_error"))
+                }
             if let record { recorder.record(record) }
             throw error
         }
@@ -125,21 +162,25 @@ struct ModelCalls: Sendable {
         var decoder = decoder
         var builder = builder
         var splitter = LineSplitter()
-        do {
-            for try await chunk in upstream.body {
-                meter.firstToken()
-                for line in splitter.append(chunk) { decoder.decode(line: line).forEach { builder.add($0) } }
-            }
-            if let last = splitter.finish() { decoder.decode(line: last).forEach { builder.add($0) } }
-        } catch let error as UpstreamError {
-            throw GatewayError(UpstreamErrors.dialectError(error))
-        }
+        let answer = try await collect(upstream)
+        meter.firstToken()
+        for line in splitter.append(answer) { decoder.decode(line: line).forEach { builder.add($0) } }
+        if let last = splitter.finish() { decoder.decode(line: last).forEach { builder.add($0) } }
         guard let completion = builder.completion, builder.failure == nil else {
             throw GatewayError(.upstreamUnavailable, "Ollama failed: \(builder.failure ?? "the answer ended early")", code: "upstream_error")
         }
         meter.counted(completion.usage, model: model)
         if let record = meter.finish(.ok, status: 200) { recorder.record(record) }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: builder.json())))
+    }
+
+    /// Ollama's whole answer (up to 256 MiB).
+    func collect(_ upstream: UpstreamResponse) async throws -> [UInt8] {
+        do {
+            return try await upstream.body.collect(upTo: 256 * 1024 * 1024)
+        } catch let error as UpstreamError {
+            throw GatewayError(UpstreamErrors.dialectError(error))
+        }
     }
 
     /// A streamed answer: `translation` turns Ollama's body into the client's bytes as it arrives.

@@ -57,7 +57,7 @@ struct OllamaNativeRoutes: Sendable {
                 let body = native.body(model: model.ollamaModel)
                 let limitHeaders = try await calls.admit(promptBytes: body.count, maxTokens: 0, model: model, context: context, meter: &meter)
                 let upstream = try await calls.call(endpoint, body: body, model: native.model, meter: &meter, context: context, passErrors: true)
-                let answer = try await collect(upstream)
+                let answer = try await calls.collect(upstream)
                 meter.firstToken()
                 // `/api/embed` reports the tokens it read; the legacy endpoint does not, so it is estimated.
                 let promptTokens = (try? JSONParser.parse(answer))?["prompt_eval_count"]?.int ?? max(1, (body.count - 40) / 4)
@@ -84,7 +84,7 @@ struct OllamaNativeRoutes: Sendable {
         let upstream = try await calls.call(
             "/api/show", body: native.body(model: model.ollamaModel), model: native.model, meter: &meter, context: context, passErrors: true
         )
-        return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await collect(upstream))))
+        return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await calls.collect(upstream))))
     }
 
     /// `GET /api/tags`: the aliases and Ollama models this key may use, in Ollama's shape. An alias is
@@ -122,7 +122,7 @@ struct OllamaNativeRoutes: Sendable {
     /// `GET /api/version`: Ollama's version, as Ollama reports it.
     func version(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let upstream = try await get("/api/version")
-        return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await collect(upstream))))
+        return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await calls.collect(upstream))))
     }
 
     // MARK: Steps
@@ -140,7 +140,7 @@ struct OllamaNativeRoutes: Sendable {
 
     /// A non-streamed answer: Ollama's one object, returned as it came, its usage read on the side.
     private func whole(_ upstream: UpstreamResponse, model: ResolvedModel, meter: inout RequestMeter) async throws -> Response {
-        let answer = try await collect(upstream)
+        let answer = try await calls.collect(upstream)
         meter.firstToken()
         var decoder = NativeChatDecoder()
         let events = decoder.decode(line: answer)
@@ -150,14 +150,6 @@ struct OllamaNativeRoutes: Sendable {
         meter.counted(decoder.usage, model: model)
         if let record = meter.finish(.ok, status: 200) { calls.recorder.record(record) }
         return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
-    }
-
-    private func collect(_ upstream: UpstreamResponse) async throws -> [UInt8] {
-        do {
-            return try await upstream.body.collect(upTo: 256 * 1024 * 1024)
-        } catch let error as UpstreamError {
-            throw GatewayError(UpstreamErrors.dialectError(error))
-        }
     }
 
     private func get(_ path: String) async throws -> UpstreamResponse {
@@ -175,7 +167,7 @@ struct OllamaNativeRoutes: Sendable {
 
     /// The `models` array of one of Ollama's listings.
     private func listing(_ path: String) async throws -> [JSON] {
-        let bytes = try await collect(try await get(path))
+        let bytes = try await calls.collect(try await get(path))
         return (try? JSONParser.parse(bytes))?["models"]?.array ?? []
     }
 
