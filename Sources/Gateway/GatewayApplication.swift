@@ -58,11 +58,14 @@ public enum GatewayApplication {
             ollama: ollama, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes
         )
         let chat = ChatCompletionsRoute(calls: calls)
+        let messages = AnthropicMessagesRoute(calls: calls)
         let models = ModelsRoute(catalog: catalog)
         let authenticator = KeyAuthenticator(masterKey: masterKey, keys: keyResolver, metrics: metrics)
         router.group("v1")
             .add(middleware: authenticator)
             .post("chat/completions", use: chat.handle)
+            .post("messages", use: messages.handle)
+            .post("messages/count_tokens", use: messages.countTokens)
             .get("models", use: models.handle)
 
         let native = OllamaNativeRoutes(calls: calls)

@@ -28,8 +28,9 @@ struct ChatCompletionsRoute: Sendable {
             let limitHeaders = try await calls.admit(
                 promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
             )
-            let native = try JSONEncoder().encode(OllamaChatRequest(chat, ollamaModel: model.ollamaModel))
-            let upstream = try await calls.call("/api/chat", body: Array(native), model: chat.model, meter: &meter, context: context)
+            let upstream = try await calls.call(
+                "/api/chat", body: ModelCalls.nativeChat(chat, ollamaModel: model.ollamaModel), model: chat.model, meter: &meter, context: context
+            )
             let envelope = OpenAIChatEnvelope(
                 id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: chat.model
             )
