@@ -48,16 +48,11 @@ struct ChatCompletionsRoute: Sendable {
         }
         let openAI: OpenAIChatRequest
         do {
-            openAI = try JSONDecoder().decode(OpenAIChatRequest.self, from: Data(body.readableBytesView))
-        } catch {
-            throw GatewayError(DialectError(decoding: error))
-        }
-        let chat: ChatRequest
-        do {
-            chat = try openAI.chatRequest()
+            openAI = try OpenAIChatRequest(json: body.readableBytesView)
         } catch {
             throw GatewayError(error)
         }
+        let chat = openAI.chat
         meter.requested(model: chat.model, stream: chat.stream)
         guard let model = await catalog.resolve(chat.model) else {
             throw GatewayError(.notFound, "The model `\(chat.model)` does not exist.", param: "model", code: "model_not_found")

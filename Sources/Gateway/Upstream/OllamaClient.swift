@@ -18,13 +18,12 @@ struct OllamaClient: Sendable {
 
     /// Starts `POST /api/chat`; the response streams NDJSON when `request.stream` is true.
     func chat(_ request: OllamaChatRequest) async throws -> UpstreamResponse {
-        let body = try JSONEncoder().encode(request)
         return try await engine.execute(
             UpstreamRequest(
                 method: "POST",
                 url: baseURL + "/api/chat",
                 headers: [("Content-Type", "application/json")],
-                body: Array(body),
+                body: request.json(),
                 connectTimeout: connectTimeout,
                 firstByteTimeout: firstByteTimeout
             )
