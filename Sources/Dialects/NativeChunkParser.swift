@@ -2,7 +2,8 @@
 ///
 /// It scans the bytes once, decodes the few fields Tollgate uses (`message.content`,
 /// `message.thinking`, `done`, `done_reason`, the metrics, `error`), and skips everything else,
-/// whatever its shape. `JSONDecoder` did the same job at several times the cost, and it ran once per
+/// whatever its shape. `message.tool_calls`, rare, is captured as raw bytes and handed to ``JSONParser``,
+/// which keeps the arguments' member order and number text. `JSONDecoder` did the same job at several times the cost, and it ran once per
 /// token of every stream. Input that is not one valid JSON object gives nil.
 enum NativeChunkParser {
     static func parse(_ bytes: UnsafeRawBufferPointer) -> OllamaChatChunk? {
@@ -18,12 +19,47 @@ enum NativeChunkParser {
                     case "role": message.role = reader.optionalString()
                     case "content": message.content = reader.optionalString()
                     case "thinking": message.thinking = reader.optionalString()
+                    case "tool_calls":
+                        // Rare (one chunk per call batch): capture the raw bytes and parse them in order-keeping JSON.
+                        guard reader.peek() != nil else { return reader.fail() }
+                        let start = reader.index
+                        guard reader.skipValue() else { return false }
+                        message.toolCalls = NativeToolCalls.parse(UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.index]))
                     default: return reader.skipValue()
                     }
                     return reader.isValid
                 }
                 chunk.message = message
                 return ok
+            case "model": chunk.model = reader.optionalString()
+            case "created_at": chunk.created_at = reader.optionalString()
+            case "done": chunk.done = reader.bool()
+            case "done_reason": chunk.done_reason = reader.optionalString()
+            case "error": chunk.error = reader.optionalString()
+            case "total_duration": chunk.total_duration = reader.integer()
+            case "load_duration": chunk.load_duration = reader.integer()
+            case "prompt_eval_count": chunk.prompt_eval_count = reader.integer().map(Int.init)
+            case "prompt_eval_duration": chunk.prompt_eval_duration = reader.integer()
+            case "eval_count": chunk.eval_count = reader.integer().map(Int.init)
+            case "eval_duration": chunk.eval_duration = reader.integer()
+            default: return reader.skipValue()
+            }
+            return reader.isValid
+        }
+        guard ok else { return nil }
+        reader.skipWhitespace()
+        return reader.atEnd ? chunk : nil
+    }
+
+    /// Reads one object of `/api/generate`'s answer (`response`, `thinking`, `done`, metrics, `error`).
+    /// The final chunk's `context` (a long token array) is skipped without being decoded.
+    static func parseGenerate(_ bytes: UnsafeRawBufferPointer) -> OllamaGenerateChunk? {
+        var reader = Reader(bytes: bytes)
+        var chunk = OllamaGenerateChunk()
+        let ok = reader.object { reader, key in
+            switch key {
+            case "response": chunk.response = reader.optionalString()
+            case "thinking": chunk.thinking = reader.optionalString()
             case "model": chunk.model = reader.optionalString()
             case "created_at": chunk.created_at = reader.optionalString()
             case "done": chunk.done = reader.bool()

@@ -12,3 +12,4 @@ public protocol NativeEventDecoder: Sendable {
 }
 
 extension NativeChatDecoder: NativeEventDecoder {}
+extension NativeGenerateDecoder: NativeEventDecoder {}

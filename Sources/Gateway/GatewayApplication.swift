@@ -1,4 +1,5 @@
 public import Foundation
+import Dialects
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -74,8 +75,8 @@ public enum GatewayApplication {
         router.get("api/version", use: native.version)
         router.group("api")
             .add(middleware: authenticator)
-            .post("chat", use: native.generation(endpoint: "/api/chat"))
-            .post("generate", use: native.generation(endpoint: "/api/generate"))
+            .post("chat", use: native.generation(endpoint: "/api/chat", decoder: NativeChatDecoder()))
+            .post("generate", use: native.generation(endpoint: "/api/generate", decoder: NativeGenerateDecoder()))
             .post("embed", use: native.embedding(endpoint: "/api/embed"))
             .post("embeddings", use: native.embedding(endpoint: "/api/embeddings"))
             .post("show", use: native.show)

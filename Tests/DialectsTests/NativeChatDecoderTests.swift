@@ -4,7 +4,7 @@ import Testing
 @Suite("NativeChatDecoder")
 struct NativeChatDecoderTests {
     private func decode(_ lines: [String]) -> (events: [[ChatEvent]], decoder: NativeChatDecoder) {
-        var decoder = NativeChatDecoder()
+        var decoder = NativeChatDecoder(makeToolCallID: { "call_generated" })
         let events = lines.map { decoder.decode(line: Array($0.utf8)) }
         return (events, decoder)
     }
@@ -32,7 +32,7 @@ struct NativeChatDecoderTests {
         let line = #"{"message":{"role":"assistant","content":"","thinking":"Let me think."},"done":false}"#
         let (events, decoder) = decode([line])
         #expect(events == [[.thinking("Let me think.")]])
-        #expect(decoder.usage.completionTokens == 0)
+        #expect(decoder.usage.completionTokens == 1, "thinking tokens count too (Ollama's eval_count includes them)")
     }
 
     @Test func thinkingAndTextInOneChunkKeepThatOrder() {
@@ -77,6 +77,8 @@ struct NativeChatDecoderTests {
         (#","done_reason":"stop""#, .stop),
         ("", .stop),
         (#","done_reason":"load""#, .stop),
+        (#","done_reason":"""#, .stop),
+        (#","done_reason":null"#, .stop),
     ])
     func doneReasonMapsToFinishReason(field: String, expected: FinishReason) throws {
         let line = #"{"message":{"role":"assistant","content":""},"done":true"# + field + "}"

@@ -19,11 +19,30 @@ struct NativeChunkParserTests {
         #"{"message":null,"done":null}"#,
     ]
 
-    @Test("Valid lines parse as JSONDecoder parses them", arguments: valid)
+    @Test("Valid lines parse as JSONDecoder parses them (tool calls aside)", arguments: valid)
     func matchesJSONDecoder(line: String) throws {
         let expected = try JSONDecoder().decode(OllamaChatChunk.self, from: Data(line.utf8))
-        let parsed = Array(line.utf8).withUnsafeBytes(NativeChunkParser.parse)
+        var parsed = try #require(Array(line.utf8).withUnsafeBytes(NativeChunkParser.parse))
+        parsed.message?.toolCalls = []
         #expect(parsed == expected)
+    }
+
+    @Test("Tool calls are captured raw and parsed in order")
+    func toolCalls() throws {
+        let parsed = try #require(Array(Self.valid[5].utf8).withUnsafeBytes(NativeChunkParser.parse))
+        let calls = try #require(parsed.message?.toolCalls)
+        #expect(calls.count == 1)
+        #expect(calls.first?.id == "call_1")
+        #expect(calls.first?.name == "f")
+        #expect(calls.first?.arguments.text == #"{"a":[1,2.5,-3e2,true,false,null,{"b":"c"}]}"#)
+        #expect(parsed.message?.content == "")
+        #expect(parsed.done == false)
+    }
+
+    @Test("Malformed tool_calls make the line malformed")
+    func malformedToolCalls() {
+        let line = #"{"message":{"tool_calls":[{"id":}]},"done":false}"#
+        #expect(Array(line.utf8).withUnsafeBytes(NativeChunkParser.parse) == nil)
     }
 
     @Test("A lone surrogate (which Go never writes) becomes U+FFFD rather than failing the stream")

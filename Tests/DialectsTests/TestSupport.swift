@@ -9,9 +9,25 @@ func jsonObject(_ bytes: some Collection<UInt8>, sourceLocation: SourceLocation 
 }
 
 /// Decodes an OpenAI request body from JSON text.
-func openAIRequest(_ json: String) throws -> OpenAIChatRequest {
-    try JSONDecoder().decode(OpenAIChatRequest.self, from: Data(json.utf8))
+func openAIRequest(_ json: String) throws(DialectError) -> OpenAIChatRequest {
+    try OpenAIChatRequest(json: Array(json.utf8))
 }
+
+/// The error `body` throws, failing the test when it throws none.
+func dialectError<T>(
+    sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws(DialectError) -> T
+) -> DialectError? {
+    do {
+        let value = try body()
+        Issue.record("expected a DialectError, got \(value)", sourceLocation: sourceLocation)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+/// The text of JSON bytes.
+func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
 /// One server-sent event: either a JSON payload or the `[DONE]` marker.
 enum SSEEvent {

@@ -29,7 +29,7 @@ struct AnthropicMessagesRoute: Sendable {
                 promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
             )
             let upstream = try await calls.call(
-                "/api/chat", body: ModelCalls.nativeChat(chat, ollamaModel: model.ollamaModel), model: chat.model, meter: &meter,
+                "/api/chat", body: OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json(), model: chat.model, meter: &meter,
                 context: context
             )
             let id = AnthropicID.message()

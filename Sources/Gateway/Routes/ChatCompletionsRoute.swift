@@ -13,15 +13,12 @@ struct ChatCompletionsRoute: Sendable {
             var request = request
             let body = try await calls.body(of: &request)
             let openAI: OpenAIChatRequest
-            var chat: ChatRequest
-            do {
-                openAI = try JSONDecoder().decode(OpenAIChatRequest.self, from: Data(body))
-                chat = try openAI.chatRequest()
-            } catch let error as DialectError {
-                throw GatewayError(error)
+            do throws(DialectError) {
+                openAI = try OpenAIChatRequest(json: body)
             } catch {
-                throw GatewayError(DialectError(decoding: error))
+                throw GatewayError(error)
             }
+            var chat = openAI.chat
             meter.requested(model: chat.model, stream: chat.stream)
             let model = try await calls.resolve(chat.model, context: context, meter: &meter)
             await calls.fit(&chat, to: model)
@@ -29,7 +26,7 @@ struct ChatCompletionsRoute: Sendable {
                 promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
             )
             let upstream = try await calls.call(
-                "/api/chat", body: ModelCalls.nativeChat(chat, ollamaModel: model.ollamaModel), model: chat.model, meter: &meter, context: context
+                "/api/chat", body: OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json(), model: chat.model, meter: &meter, context: context
             )
             let envelope = OpenAIChatEnvelope(
                 id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: chat.model

@@ -85,11 +85,6 @@ struct ModelCalls: Sendable {
         }
     }
 
-    /// The `/api/chat` body for `chat`, addressed to `ollamaModel`.
-    static func nativeChat(_ chat: ChatRequest, ollamaModel: String) -> [UInt8] {
-        (try? Array(JSONEncoder().encode(OllamaChatRequest(chat, ollamaModel: ollamaModel)))) ?? []
-    }
-
     /// The request body, refused with 413 past the configured size.
     func body(of request: inout Request) async throws -> [UInt8] {
         do {

@@ -19,8 +19,9 @@ struct OllamaNativeRoutes: Sendable {
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "Ollama is running")))
     }
 
-    /// `POST /api/chat` and `POST /api/generate`: metered model calls, streamed or whole.
-    func generation(endpoint: String) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
+    /// `POST /api/chat` and `POST /api/generate`: metered model calls, streamed or whole. `decoder` reads
+    /// the endpoint's answers for metering.
+    func generation(endpoint: String, decoder: some NativeEventDecoder) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
         { request, context in
             try await calls.metered(request, context: context, dialect: .ollama, endpoint: endpoint) { request, meter in
                 var request = request
@@ -35,11 +36,11 @@ struct OllamaNativeRoutes: Sendable {
                 var response: Response
                 if native.stream {
                     response = calls.streamed(
-                        upstream, request: request, translation: NativeStream(decoder: NativeChatDecoder()), contentType: Self.ndjson,
+                        upstream, request: request, translation: NativeStream(decoder: decoder), contentType: Self.ndjson,
                         model: model, meter: meter, context: context
                     )
                 } else {
-                    response = try await whole(upstream, model: model, meter: &meter)
+                    response = try await whole(upstream, decoder: decoder, model: model, meter: &meter)
                 }
                 response.headers.append(contentsOf: limitHeaders)
                 return response
@@ -139,10 +140,12 @@ struct OllamaNativeRoutes: Sendable {
     }
 
     /// A non-streamed answer: Ollama's one object, returned as it came, its usage read on the side.
-    private func whole(_ upstream: UpstreamResponse, model: ResolvedModel, meter: inout RequestMeter) async throws -> Response {
+    private func whole(_ upstream: UpstreamResponse, decoder: some NativeEventDecoder, model: ResolvedModel, meter: inout RequestMeter)
+        async throws -> Response
+    {
         let answer = try await calls.collect(upstream)
         meter.firstToken()
-        var decoder = NativeChatDecoder()
+        var decoder = decoder
         let events = decoder.decode(line: answer)
         if case .failed(let message) = events.last {
             throw GatewayError(.upstreamUnavailable, "Ollama failed: \(message)", code: "upstream_error")
