@@ -29,8 +29,8 @@ public struct FakeModel: Sendable, Equatable {
         self.embeddingLength = embeddingLength
     }
 
-    /// `llama3.2:latest` (completion, tools), `qwen3:latest` (completion, tools, thinking) and
-    /// `nomic-embed-text:latest` (embedding, 768 dimensions).
+    /// `llama3.2:latest` (completion, tools), `qwen3:latest` (completion, tools, thinking),
+    /// `nomic-embed-text:latest` (embedding, 768 dimensions) and `llava:latest` (completion, vision).
     public static let defaults: [FakeModel] = [
         FakeModel(
             name: "llama3.2:latest", family: "llama", parameterSize: "3.2B",
@@ -43,6 +43,10 @@ public struct FakeModel: Sendable, Equatable {
         FakeModel(
             name: "nomic-embed-text:latest", family: "nomic-bert", parameterSize: "137M",
             capabilities: ["embedding"], contextLength: 2_048, embeddingLength: 768
+        ),
+        FakeModel(
+            name: "llava:latest", family: "llama", parameterSize: "7B",
+            capabilities: ["completion", "vision"], contextLength: 4_096
         ),
     ]
 

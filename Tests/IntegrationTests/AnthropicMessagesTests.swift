@@ -105,4 +105,37 @@ struct AnthropicMessagesTests {
             #expect(gateway.fake.recordedRequests(path: "/api/chat").isEmpty)
         }
     }
+
+    @Test("tool_use out, tool_result back (is_error marked), thinking blocks from a thinking model")
+    func toolsAndThinking() async throws {
+        try await GatewayHarness.run { gateway in
+            let tools = #"[{"name":"get_weather","description":"Weather now","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}]"#
+            let first = try await Self.post(
+                gateway, "/v1/messages",
+                json: #"{"model":"qwen3","max_tokens":256,"thinking":{"type":"enabled","budget_tokens":1024},"tools":\#(tools),"messages":[{"role":"user","content":"call a tool"}]}"#
+            )
+            #expect(first.status == .ok)
+            #expect(first.json?["stop_reason"] as? String == "tool_use")
+            let blocks = try #require(first.json?["content"] as? [[String: Any]])
+            #expect(blocks.first?["type"] as? String == "thinking")
+            let use = try #require(blocks.first { $0["type"] as? String == "tool_use" })
+            let id = try #require(use["id"] as? String)
+            #expect(use["name"] as? String == "get_weather")
+            #expect(use["input"] is [String: Any])
+
+            let second = try await Self.post(
+                gateway, "/v1/messages",
+                json: #"{"model":"llama3.2","max_tokens":256,"thinking":{"type":"enabled","budget_tokens":1024},"tools":\#(tools),"messages":[{"role":"user","content":"call a tool"},{"role":"assistant","content":[{"type":"tool_use","id":"\#(id)","name":"get_weather","input":{"city":"Oslo"}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"\#(id)","content":"no such city","is_error":true},{"type":"text","text":"try again"}]}]}"#
+            )
+            // llama3.2 cannot think: the request is answered without thinking instead of refused.
+            #expect(second.status == .ok)
+            let sent = try #require(gateway.fake.recordedRequests(path: "/api/chat").last?.jsonObject)
+            #expect(sent["think"] == nil)
+            let messages = try #require(sent["messages"] as? [[String: Any]])
+            #expect(messages.map { $0["role"] as? String } == ["user", "assistant", "tool", "user"])
+            #expect(messages[2]["content"] as? String == "Error: no such city")
+            #expect(messages[2]["tool_name"] as? String == "get_weather")
+            #expect(messages[2]["tool_call_id"] as? String == id)
+        }
+    }
 }

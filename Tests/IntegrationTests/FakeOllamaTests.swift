@@ -180,7 +180,7 @@ struct FakeOllamaTests {
             #expect(try await send(fake, "/", method: "GET").text == "Ollama is running")
             #expect(try await send(fake, "/api/version", method: "GET").json["version"] as? String == "0.12.0")
             let tags = try await send(fake, "/api/tags", method: "GET").json["models"] as? [[String: Any]]
-            #expect(tags?.compactMap { $0["name"] as? String } == ["llama3.2:latest", "qwen3:latest", "nomic-embed-text:latest"])
+            #expect(tags?.compactMap { $0["name"] as? String } == ["llama3.2:latest", "qwen3:latest", "nomic-embed-text:latest", "llava:latest"])
             let show = try await send(fake, "/api/show", body: #"{"model":"llama3.2"}"#).json
             #expect((show["model_info"] as? [String: Any])?["llama.context_length"] as? Int == 131_072)
             #expect(show["capabilities"] as? [String] == ["completion", "tools"])

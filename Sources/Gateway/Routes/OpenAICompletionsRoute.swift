@@ -1,0 +1,95 @@
+import Dialects
+import Foundation
+import Hummingbird
+
+/// `POST /v1/completions`: OpenAI's legacy text completions (what editor plugins use for
+/// fill-in-the-middle), served by Ollama's `/api/generate`.
+struct OpenAICompletionsRoute: Sendable {
+    static let endpoint = "/v1/completions"
+
+    let calls: ModelCalls
+
+    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await calls.metered(request, context: context, dialect: .openai, endpoint: Self.endpoint) { request, meter in
+            var request = request
+            let body = try await calls.body(of: &request)
+            let openAI: OpenAICompletionRequest
+            do throws(DialectError) {
+                openAI = try OpenAICompletionRequest(json: body)
+            } catch {
+                throw GatewayError(error)
+            }
+            let completion = openAI.completion
+            meter.requested(model: completion.model, stream: completion.stream)
+            let model = try await calls.resolve(completion.model, context: context, meter: &meter)
+            let limitHeaders = try await calls.admit(
+                promptBytes: body.count, maxTokens: completion.options.maxTokens, model: model, context: context, meter: &meter
+            )
+            let upstream = try await calls.call(
+                "/api/generate", body: OllamaGenerateRequest(completion, ollamaModel: model.ollamaModel).json(), model: completion.model,
+                meter: &meter, context: context
+            )
+            let envelope = OpenAIChatEnvelope(
+                id: "cmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: completion.model
+            )
+            var response: Response
+            if completion.stream {
+                let encoder = OpenAICompletionStreamEncoder(envelope: envelope, includeUsage: openAI.includeUsage)
+                response = calls.streamed(
+                    upstream, request: request, translation: EncodedStream(decoder: NativeGenerateDecoder(), encoder: encoder),
+                    contentType: OpenAICompletionStreamEncoder.contentType, model: model, meter: meter, context: context
+                )
+            } else {
+                response = try await calls.whole(
+                    upstream, decoder: NativeGenerateDecoder(), builder: OpenAICompletionResponse(envelope: envelope), model: model,
+                    meter: &meter
+                )
+            }
+            response.headers.append(contentsOf: limitHeaders)
+            return response
+        }
+    }
+}
+
+/// `POST /v1/embeddings`: OpenAI's embeddings, served by Ollama's `/api/embed`; floats or base64.
+struct OpenAIEmbeddingsRoute: Sendable {
+    static let endpoint = "/v1/embeddings"
+
+    let calls: ModelCalls
+
+    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await calls.metered(request, context: context, dialect: .openai, endpoint: Self.endpoint) { request, meter in
+            var request = request
+            let body = try await calls.body(of: &request)
+            let openAI: OpenAIEmbeddingRequest
+            do throws(DialectError) {
+                openAI = try OpenAIEmbeddingRequest(json: body)
+            } catch {
+                throw GatewayError(error)
+            }
+            meter.requested(model: openAI.embedding.model, stream: false)
+            let model = try await calls.resolve(openAI.embedding.model, context: context, meter: &meter)
+            let limitHeaders = try await calls.admit(promptBytes: body.count, maxTokens: 0, model: model, context: context, meter: &meter)
+            let upstream = try await calls.call(
+                "/api/embed", body: OllamaEmbedRequest(openAI.embedding, ollamaModel: model.ollamaModel).json(),
+                model: openAI.embedding.model, meter: &meter, context: context
+            )
+            let answer = try await calls.collect(upstream)
+            meter.firstToken()
+            let embeddings: OpenAIEmbeddingResponse
+            do throws(DialectError) {
+                embeddings = try OpenAIEmbeddingResponse(ollamaJSON: answer)
+            } catch {
+                throw GatewayError(error)
+            }
+            meter.counted(Usage(promptTokens: embeddings.promptTokens), model: model)
+            if let record = meter.finish(.ok, status: 200) { calls.recorder.record(record) }
+            var response = Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: embeddings.json(model: openAI.embedding.model, encodingFormat: openAI.encodingFormat)))
+            )
+            response.headers.append(contentsOf: limitHeaders)
+            return response
+        }
+    }
+}
