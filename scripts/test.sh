@@ -29,9 +29,10 @@ scripts/install-deps.sh
 scripts/check-deploy.sh
 
 # --- 2. Python venv for SDK client tests --------------------------------------------------------
-# Packages the tests' Python clients need. Add to this list when a test needs more
-# (e.g. anthropic, ollama, prometheus_client); the venv is updated on the next run.
-PY_PACKAGES=(openai prometheus_client)
+# Packages the tests' Python clients need: the official SDKs that Tests/clients/*.py drive
+# (SDKClientTests) and Prometheus's parser (OperationsTests). Add to this list when a test needs
+# more; the venv is updated on the next run.
+PY_PACKAGES=(openai anthropic ollama prometheus_client)
 VENV=.build-venv
 stamp="$VENV/.tollgate-packages"
 want="${PY_PACKAGES[*]}"
