@@ -11,7 +11,7 @@ struct GenerationRequest: Sendable {
     /// Whether the reply starts with thinking chunks: `think` true/level on a thinking model,
     /// or `think` omitted on a thinking model (Ollama's default).
     var thinking: Bool
-    /// Name of the tool to call, when the request has `tools` and the last user message
+    /// Name of the tool to call, when the request has `tools` and the conversation ends with a user message that
     /// contains `call a tool` (chat only).
     var toolName: String?
     /// `options.num_predict` when positive (0 and negatives mean unlimited, as in Ollama's runner).
@@ -70,7 +70,8 @@ extension FakeOllama {
                 try GoDecoding.images(message, in: "Message", field: "messages.images")
                 if message["images"]?.arrayValue?.isEmpty == false { needs.append("vision") }
                 contents.append(content)
-                if role.lowercased() == "user" { lastUser = content }
+                // Only a conversation that ends with the user asking triggers a call; a tool's result does not.
+                lastUser = role.lowercased() == "user" ? content : ""
             }
             let tools = try GoDecoding.array(object, "tools", in: goType, goType: "api.Tools")
             if !tools.isEmpty {

@@ -34,6 +34,8 @@ final class ModelCatalog: Sendable {
     private struct Cache {
         var names: [String] = []
         var fetchedAt: ContinuousClock.Instant?
+        /// Whether the last attempt to list Ollama's models failed.
+        var listFailed = false
         /// Each Ollama model's capabilities (`completion`, `tools`, `thinking`, `vision`, …) from `/api/show`.
         var capabilities: [String: (Set<String>, ContinuousClock.Instant)] = [:]
     }
@@ -68,6 +70,10 @@ final class ModelCatalog: Sendable {
             ResolvedModel(publicName: name, ollamaModel: $0, inputPricePerMillion: 0, outputPricePerMillion: 0)
         }
     }
+
+    /// True when Ollama could not be asked for its models the last time it was: a name that is not an
+    /// alias may then exist after all, so "not found" would be the wrong answer.
+    var cannotListOllama: Bool { exposeAllModels && cache.withLock { $0.listFailed } }
 
     /// Every name a client may use: aliases, then Ollama's models (when allowed).
     func listed() async -> [String] {
@@ -108,9 +114,13 @@ final class ModelCatalog: Sendable {
         cache.withLock { $0.fetchedAt = .now }  // one refresh at a time; others use the current list
         do {
             let fresh = try await ollama.tags().models.map(\.name)
-            cache.withLock { $0.names = fresh }
+            cache.withLock {
+                $0.names = fresh
+                $0.listFailed = false
+            }
             return fresh
         } catch {
+            cache.withLock { $0.listFailed = true }
             logger.warning("cannot list Ollama's models", metadata: ["error": "\(error)"])
             return names
         }

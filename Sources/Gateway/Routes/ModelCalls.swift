@@ -98,6 +98,9 @@ struct ModelCalls: Sendable {
     /// The model `name` resolves to, if it exists and the caller's key may use it.
     func resolve(_ name: String, context: GatewayRequestContext, meter: inout RequestMeter) async throws -> ResolvedModel {
         guard let model = await catalog.resolve(name) else {
+            if catalog.cannotListOllama {
+                throw GatewayError(.upstreamUnavailable, "Ollama is unreachable, so the model `\(name)` cannot be looked up.", code: "upstream_unreachable")
+            }
             throw GatewayError(.notFound, "The model `\(name)` does not exist.", param: "model", code: "model_not_found")
         }
         meter.resolved(model, backend: ollama.baseURL)
