@@ -93,6 +93,17 @@ final class TransferState: Sendable {
         }
     }
 
+    /// Wakes a reader that is waiting for bytes with an empty chunk, so it can do something while the
+    /// upstream is silent (write a keep-alive). Does nothing when no reader waits.
+    func wakeIdleReader() {
+        let reader: CheckedContinuation<[UInt8]?, any Error>? = inner.withLock { inner in
+            guard inner.chunks.isEmpty, inner.outcome == nil, let waiting = inner.reader else { return nil }
+            inner.reader = nil
+            return waiting
+        }
+        reader?.resume(returning: [])
+    }
+
     /// True once the transfer ended (completed, failed or cancelled).
     var isFinished: Bool { inner.withLock { $0.outcome != nil } }
 

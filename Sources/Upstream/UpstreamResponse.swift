@@ -30,6 +30,12 @@ public final class UpstreamBody: AsyncSequence, Sendable {
         engine.cancel(id, state: state)
     }
 
+    /// Makes a reader that is waiting for the next chunk receive an empty one now (an idle tick). Readers
+    /// that asked for ticks treat an empty chunk as "nothing yet"; others just append nothing.
+    public func wakeIdleReader() {
+        state.wakeIdleReader()
+    }
+
     /// Reads the whole body, failing past `limit` bytes.
     public func collect(upTo limit: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []

@@ -18,6 +18,8 @@ struct ModelCalls: Sendable {
     let admission: Admission
     let metrics: GatewayMetrics
     let maxBodyBytes: Int
+    /// How long a stream may stay silent before the client gets a keep-alive.
+    var keepAliveInterval: Duration = .seconds(10)
 
     /// Runs `serve` for one authenticated request, guaranteeing it ends in exactly one usage record:
     /// answered, refused, failed upstream, timed out, or abandoned by the client.
@@ -199,12 +201,22 @@ struct ModelCalls: Sendable {
         let recorder = self.recorder
         let logger = context.logger
         let channel = context.channel
+        let keepAliveInterval = self.keepAliveInterval
         let body = ResponseBody { writer in
             var meter = meter
             var pump = StreamPump(translation: translation)
             let watcher = await channel.closeWatcher
             let token = watcher?.whenClosed { upstream.body.cancel() }
+            // While Ollama is silent (a long prompt can take minutes), the client gets a keep-alive (an SSE
+            // comment, Anthropic's `ping`) now and then, so proxies and SDK read timeouts leave it open.
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: keepAliveInterval)
+                    upstream.body.wakeIdleReader()
+                }
+            }
             let ending = await pump.run(upstream.body, meter: &meter) { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+            ticker.cancel()
             if let watcher, let token { watcher.cancel(token) }
             if case .clientGone = ending { upstream.body.cancel() }
             meter.counted(pump.translation.usage, model: model)

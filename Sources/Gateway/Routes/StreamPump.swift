@@ -30,6 +30,11 @@ struct StreamPump<Translation: StreamTranslation> {
         do {
             try await send(translation.start())
             for try await chunk in body {
+                // An empty chunk is an idle tick (see `ModelCalls.streamed`): Ollama is still reading the prompt.
+                if chunk.isEmpty {
+                    try await send(translation.keepAlive())
+                    continue
+                }
                 let out = translation.translate(chunk, meter: &meter)
                 if translation.isFinished {
                     tail = out

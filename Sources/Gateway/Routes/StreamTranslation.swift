@@ -16,6 +16,8 @@ protocol StreamTranslation: Sendable {
     mutating func finish(meter: inout RequestMeter) -> [UInt8]
     /// The client's bytes saying the stream broke with `message`.
     mutating func broken(_ message: String) -> [UInt8]
+    /// Bytes that keep an idle stream open without changing its content; empty when the format has none.
+    func keepAlive() -> [UInt8]
 }
 
 /// Ollama's NDJSON decoded into events and re-encoded in the client's dialect.
@@ -47,6 +49,8 @@ struct EncodedStream<Decoder: NativeEventDecoder, Encoder: ChatStreamEncoder>: S
     }
 
     mutating func broken(_ message: String) -> [UInt8] { encoder.encode(.failed(message: message)) }
+
+    func keepAlive() -> [UInt8] { encoder.keepAlive() }
 
     private mutating func translate(line: [UInt8], meter: inout RequestMeter) -> [UInt8] {
         var out: [UInt8] = []
@@ -86,6 +90,9 @@ struct NativeStream<Decoder: NativeEventDecoder>: StreamTranslation {
         if let last = splitter.finish(), !decoder.isFinished { observe(last) }
         return []
     }
+
+    /// NDJSON has no comment line, and Ollama's clients wait silently too.
+    func keepAlive() -> [UInt8] { [] }
 
     /// Ollama's own way of saying a stream failed: one more NDJSON line with an error.
     mutating func broken(_ message: String) -> [UInt8] { OllamaErrorBody.json(DialectError(.upstreamUnavailable, message)) + [0x0A] }
