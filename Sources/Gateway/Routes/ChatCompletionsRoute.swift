@@ -21,6 +21,8 @@ struct ChatCompletionsRoute: Sendable {
     let maxBodyBytes: Int
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        // The usage journal is full (journal_full_policy: refuse): 503 before any work, and no usage to record.
+        try recorder.checkAcceptsNewRequests()
         var meter = RequestMeter(context: context, dialect: "openai", endpoint: Self.endpoint)
         do {
             return try await serve(request, context: context, meter: &meter)
@@ -139,7 +141,6 @@ struct ChatCompletionsRoute: Sendable {
             var meter = meter
             var pump = StreamPump(encoder: OpenAIStreamEncoder(envelope: envelope, includeUsage: includeUsage))
             let ending = await pump.run(upstream.body, meter: &meter) { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
-            if case .clientGone = ending { upstream.body.cancel() } else { try? await writer.finish(nil) }
             meter.counted(pump.decoder.usage, model: model)
             let record: UsageRecord? =
                 switch ending {
@@ -148,7 +149,14 @@ struct ChatCompletionsRoute: Sendable {
                 case .upstreamFailed(let message):
                     meter.finish(.upstreamError, status: 200, errorType: "upstream_error: \(message.prefix(200))")
                 }
+            // Journaled before the answer's last bytes go out: a client that got all of it has its usage recorded.
             if let record { recorder.record(record) }
+            if case .clientGone = ending {
+                upstream.body.cancel()
+            } else {
+                if !pump.heldBack.isEmpty { try? await writer.write(ByteBuffer(bytes: pump.heldBack)) }
+                try? await writer.finish(nil)
+            }
             if case .upstreamFailed(let message) = ending {
                 logger.warning("ollama stream failed", metadata: ["error": "\(message)"])
             }

@@ -15,6 +15,10 @@ struct StreamPump {
 
     var encoder: OpenAIStreamEncoder
     private(set) var decoder = NativeChatDecoder()
+    /// The bytes of the answer's last chunk (its end and `[DONE]`), not written by ``run(_:meter:write:)`` when
+    /// the answer completes: the caller records usage first and then sends them, so a client that saw the
+    /// whole answer always has its usage in the journal.
+    private(set) var heldBack: [UInt8] = []
     private var splitter = LineSplitter()
 
     init(encoder: OpenAIStreamEncoder) { self.encoder = encoder }
@@ -31,10 +35,17 @@ struct StreamPump {
             for try await chunk in body {
                 var out: [UInt8] = []
                 for line in splitter.append(chunk) { out += translate(line, meter: &meter) }
+                if decoder.isFinished && failureMessage == nil {
+                    heldBack = out
+                    break
+                }
                 try await send(out)
                 if decoder.isFinished { break }
             }
-            if !decoder.isFinished, let last = splitter.finish() { try await send(translate(last, meter: &meter)) }
+            if !decoder.isFinished, let last = splitter.finish() {
+                let out = translate(last, meter: &meter)
+                if decoder.isFinished && failureMessage == nil { heldBack = out } else { try await send(out) }
+            }
             if !decoder.isFinished {
                 try await send(encoder.encode(.failed(message: "Ollama ended the stream early.")))
                 return .upstreamFailed("stream ended before done")
