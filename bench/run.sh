@@ -8,6 +8,8 @@
 #   tollgate  wrk -> Tollgate -> fake Ollama       (POST /v1/chat/completions, OpenAI dialect,
 #                                                   with auth, PostgreSQL and Redis in the loop)
 # Workloads: non-streaming chat at concurrency 1, 16, 64; streaming chat at 16 and 256.
+# Then the usage pipeline alone (`tollgate bench-usage`): N synthetic usage records journaled, then
+# drained into PostgreSQL in batches; it reports the sustained records per second into PostgreSQL.
 # Prints one table and saves it to bench/results/latest.txt (raw wrk outputs in
 # bench/results/latest-raw/). See bench/README.md for how to read it.
 #
@@ -16,6 +18,7 @@
 #   BENCH_WARMUP=2         seconds of unrecorded warm-up before each measurement
 #   BENCH_TARGETS="direct nginx tollgate"   which columns to measure
 #   BENCH_SKIP_BUILD=1     use the existing .build/release binaries
+#   BENCH_USAGE_RECORDS=200000   usage records for the pipeline measurement (0: skip it)
 set -euo pipefail
 
 # Repo root, from this script's location; everything below is relative to it.
@@ -23,6 +26,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 DURATION=${BENCH_DURATION:-8}
+USAGE_RECORDS=${BENCH_USAGE_RECORDS:-200000}
 WARMUP=${BENCH_WARMUP:-2}
 read -r -a TARGETS <<<"${BENCH_TARGETS:-direct nginx tollgate}"
 # name:concurrency; "chat" is non-streaming, "chat-stream" streaming.
@@ -162,8 +166,10 @@ if has_target tollgate; then
   # shellcheck source=/dev/null
   source "$TMP/services/env"
   TOLLGATE_PORT=$(free_port)
+  # Its own data dir: a gateway started by scripts/run.sh in this checkout holds data/journal's lock.
   TOLLGATE_MASTER_KEY=$MASTER_KEY DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL \
     OLLAMA_BASE_URL="http://127.0.0.1:$FAKE_PORT" TOLLGATE_HOST=127.0.0.1 TOLLGATE_PORT=$TOLLGATE_PORT \
+    TOLLGATE_DATA_DIR="$TMP/tollgate-data" \
     "$BIN/tollgate" serve >"$TMP/tollgate.log" 2>&1 &
   TOLLGATE_PID=$!
   PIDS+=("$TOLLGATE_PID")
@@ -222,9 +228,25 @@ for w in "${WORKLOADS[@]}"; do
   done
 done
 
+# --- Usage pipeline: records per second into PostgreSQL ------------------------------------------
+# After the HTTP measurements, so it competes with nothing; same private PostgreSQL (its rows have key
+# ids of no real key). One line of output, added to the notes under the table.
+USAGE_LINE=""
+if has_target tollgate && [ "$USAGE_RECORDS" -gt 0 ]; then
+  log "usage pipeline: $USAGE_RECORDS records journaled, then drained into PostgreSQL"
+  if USAGE_LINE=$(TOLLGATE_MASTER_KEY=$MASTER_KEY DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL \
+      "$BIN/tollgate" bench-usage --records "$USAGE_RECORDS" 2>"$TMP/bench-usage.log"); then
+    log "$USAGE_LINE"
+  else
+    USAGE_LINE="usage pipeline: measurement failed (see bench-usage.log in the raw results)"
+    log "WARNING: $USAGE_LINE"
+  fi
+fi
+
 # --- Report --------------------------------------------------------------------------------------
 NOTES=$TMP/notes.txt
 {
+  [ -z "$USAGE_LINE" ] || echo "$USAGE_LINE"
   if has_target tollgate; then
     if [ -r "/proc/$TOLLGATE_PID/status" ]; then
       rss=$(awk '/^VmRSS:/ {printf "%.1f", $2/1024}' "/proc/$TOLLGATE_PID/status")
@@ -255,4 +277,5 @@ target_list=$(printf '%s,' "${TARGETS[@]}"); target_list=${target_list%,}
 rm -rf "$RESULTS/latest-raw"
 cp -r "$RAW" "$RESULTS/latest-raw"
 if has_target tollgate; then cp "$TMP/tollgate.log" "$RESULTS/latest-raw/tollgate.log"; fi
+if [ -f "$TMP/bench-usage.log" ]; then cp "$TMP/bench-usage.log" "$RESULTS/latest-raw/bench-usage.log"; fi
 log "saved $RESULTS/latest.txt (raw wrk outputs in $RESULTS/latest-raw/)"

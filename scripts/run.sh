@@ -11,6 +11,8 @@
 #   5. checks that Ollama answers at OLLAMA_BASE_URL (default http://127.0.0.1:11434) and says
 #      how to use the fake one if not (Tollgate starts anyway; /health/ready will report it);
 #   6. execs `.build/release/tollgate serve "$@"` (it applies the database migrations on start).
+#      Its usage journal is data/journal in this checkout (TOLLGATE_DATA_DIR overrides data/); it
+#      survives restarts, and what PostgreSQL had not taken yet is replayed from it on the next start.
 set -euo pipefail
 
 # Repo root, from this script's location; everything below is relative to it.

@@ -31,9 +31,11 @@ public enum GatewayApplication {
         let engine = CurlEngine(logger: logger)
         let ollama = OllamaClient(engine: engine, config: config.ollama)
         let metrics = GatewayMetrics()
-        let admission = Admission(redis: redis, pool: pool, config: config.limits, metrics: metrics, logger: logger, now: now)
-        let recorder = UsageRecorder(
-            pool: pool, config: config.usage, metrics: metrics, logger: logger, settle: { admission.settle($0, record: $1) }
+        let backlog = UsageBacklog()
+        let admission = Admission(redis: redis, pool: pool, config: config.limits, metrics: metrics, logger: logger, backlog: backlog, now: now)
+        // Opens (and locks) the usage journal and queues what an earlier process left there, before serving.
+        let recorder = try UsageRecorder(
+            pool: pool, config: config.usage, metrics: metrics, logger: logger, backlog: backlog, settle: { admission.settle($0, record: $1) }
         )
         let catalog = ModelCatalog(config: config, ollama: ollama, logger: logger)
         let migrator = try Migrator(pool: pool, directory: migrationsDirectory)

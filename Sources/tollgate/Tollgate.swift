@@ -9,7 +9,7 @@ struct Tollgate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollgate",
         abstract: "A self-hosted LLM gateway in front of Ollama: keys, limits, budgets and usage.",
-        subcommands: [Serve.self, Migrate.self, KeysCommand.self, UsersCommand.self],
+        subcommands: [Serve.self, Migrate.self, KeysCommand.self, UsersCommand.self, BenchUsage.self],
         defaultSubcommand: Serve.self
     )
 }

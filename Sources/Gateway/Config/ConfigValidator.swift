@@ -31,11 +31,32 @@ struct ConfigValidator {
         try check(["text", "json"].contains(config.log.format), "log.format must be text or json", ["log", "format"], env: "TOLLGATE_LOG_FORMAT")
         try check(config.usage.batchSize >= 1 && config.usage.batchSize <= 2000, "usage.batch_size must be from 1 to 2000", ["usage", "batch_size"], env: nil)
         try check(config.usage.flushIntervalMs >= 10, "usage.flush_interval_ms must be at least 10", ["usage", "flush_interval_ms"], env: nil)
+        try validateJournal(config.usage)
         var seen = Set<String>()
         for (index, alias) in config.models.enumerated() {
             try check(!alias.name.isEmpty && !alias.ollamaModel.isEmpty, "models[\(index)]: name and ollama_model must not be empty", ["models", index], env: nil)
             try check(seen.insert(alias.name).inserted, "models[\(index)]: the name '\(alias.name)' is used twice", ["models", index, "name"], env: nil)
         }
+    }
+
+    private func validateJournal(_ usage: GatewayConfig.Usage) throws {
+        try check(!usage.journalDir.isEmpty, "usage.journal_dir must not be empty", ["usage", "journal_dir"], env: "TOLLGATE_DATA_DIR")
+        try check(
+            (4096...(1 << 30)).contains(usage.journalSegmentBytes), "usage.journal_segment_bytes must be from 4096 to 1073741824",
+            ["usage", "journal_segment_bytes"], env: nil
+        )
+        try check(
+            usage.journalMaxBytes >= usage.journalSegmentBytes, "usage.journal_max_bytes must be at least usage.journal_segment_bytes",
+            ["usage", "journal_max_bytes"], env: nil
+        )
+        try check(
+            usage.journalWarnBytes > 0 && usage.journalWarnBytes <= usage.journalMaxBytes,
+            "usage.journal_warn_bytes must be positive and at most usage.journal_max_bytes", ["usage", "journal_warn_bytes"], env: nil
+        )
+        try check(
+            usage.journalFsyncIntervalMs >= 10, "usage.journal_fsync_interval_ms must be at least 10", ["usage", "journal_fsync_interval_ms"],
+            env: nil
+        )
     }
 
     /// Throws `message` at the position of `keys` when `condition` is false. A value set by `env`

@@ -22,5 +22,7 @@ enum EnvironmentOverrides {
         if let seconds = try integer("TOLLGATE_SHUTDOWN_GRACE_S") { config.server.shutdownGraceSeconds = seconds }
         if let format = value("TOLLGATE_LOG_FORMAT") { config.log.format = format }
         if let level = value("TOLLGATE_LOG_LEVEL") { config.log.level = level }
+        // The instance's local state; today that is the usage journal.
+        if let directory = value("TOLLGATE_DATA_DIR") { config.usage.journalDir = (directory.hasSuffix("/") ? directory : directory + "/") + "journal" }
     }
 }

@@ -135,7 +135,8 @@ extension GatewayConfig.ModelAlias: Decodable {
 
 extension GatewayConfig.Usage: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case flush_interval_ms, batch_size
+        case flush_interval_ms, batch_size, journal_dir, journal_segment_bytes, journal_warn_bytes, journal_max_bytes
+        case journal_full_policy, journal_fsync, journal_fsync_interval_ms
     }
 
     public init(from decoder: any Decoder) throws {
@@ -143,6 +144,23 @@ extension GatewayConfig.Usage: Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         flushIntervalMs = try c.decodeIfPresent(Int.self, forKey: .flush_interval_ms) ?? flushIntervalMs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batch_size) ?? batchSize
+        journalDir = try c.decodeIfPresent(String.self, forKey: .journal_dir) ?? journalDir
+        journalSegmentBytes = try c.decodeIfPresent(Int.self, forKey: .journal_segment_bytes) ?? journalSegmentBytes
+        journalWarnBytes = try c.decodeIfPresent(Int.self, forKey: .journal_warn_bytes) ?? journalWarnBytes
+        journalMaxBytes = try c.decodeIfPresent(Int.self, forKey: .journal_max_bytes) ?? journalMaxBytes
+        if let text = try c.decodeIfPresent(String.self, forKey: .journal_full_policy) {
+            guard let value = JournalFullPolicy(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(forKey: .journal_full_policy, in: c, debugDescription: "expected refuse or serve")
+            }
+            journalFullPolicy = value
+        }
+        if let text = try c.decodeIfPresent(String.self, forKey: .journal_fsync) {
+            guard let value = JournalFsync(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(forKey: .journal_fsync, in: c, debugDescription: "expected off, interval or always")
+            }
+            journalFsync = value
+        }
+        journalFsyncIntervalMs = try c.decodeIfPresent(Int.self, forKey: .journal_fsync_interval_ms) ?? journalFsyncIntervalMs
     }
 }
 

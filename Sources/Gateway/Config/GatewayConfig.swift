@@ -70,6 +70,42 @@ public struct GatewayConfig: Sendable {
         public var flushIntervalMs = 200
         /// Records per INSERT at most.
         public var batchSize = 500
+        /// The usage journal's directory: every record is appended here before it is queued for PostgreSQL,
+        /// and replayed from here after a crash. One directory per gateway instance (it is locked).
+        /// Relative paths are relative to the working directory; `TOLLGATE_DATA_DIR` sets `<dir>/journal`.
+        public var journalDir = "./data/journal"
+        /// A segment file is closed at this size; it is deleted once all its records are in PostgreSQL.
+        public var journalSegmentBytes = 16 << 20
+        /// Above this many bytes waiting in the journal, a warning is logged (once per crossing).
+        public var journalWarnBytes = 256 << 20
+        /// The journal's bound: above it, ``journalFullPolicy`` applies.
+        public var journalMaxBytes = 1 << 30
+        /// What happens to new model requests while the journal is over ``journalMaxBytes``.
+        public var journalFullPolicy = JournalFullPolicy.refuse
+        /// When journaled records are forced to the disk (they reach the kernel at once in every mode).
+        public var journalFsync = JournalFsync.interval
+        /// How often `interval` syncs.
+        public var journalFsyncIntervalMs = 1000
+
+        /// The journal is over its bound (PostgreSQL has been unreachable for long): never drop usage, but
+        /// either stop taking work or keep serving past the bound.
+        public enum JournalFullPolicy: String, Sendable {
+            /// New model requests are answered 503 `usage_journal_full` until the journal drains below the bound.
+            case refuse
+            /// Requests are served and journaled past the bound; errors are logged and a gauge is set.
+            case serve
+        }
+
+        /// How durable a journaled record is. A record is in the kernel when the request's last byte is sent,
+        /// so a crash of the process (even SIGKILL) never loses it; these modes are about power loss.
+        public enum JournalFsync: String, Sendable {
+            /// Never force: the kernel writes back within its own delay (about 30 s on Linux).
+            case off
+            /// `fdatasync` every ``journalFsyncIntervalMs`` off the request path: a power loss loses at most that long.
+            case interval
+            /// `fdatasync` after every record, on the request path: nothing is lost, each request waits for the disk.
+            case always
+        }
     }
 
     public struct Limits: Sendable {

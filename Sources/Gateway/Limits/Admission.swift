@@ -18,15 +18,19 @@ final class Admission: Sendable {
     private let metrics: GatewayMetrics
     private let logger: Logger
     private let now: @Sendable () -> Date
+    private let backlog: UsageBacklog
     private let local: LocalLimiter
     private let scripts = Mutex<[String: String]>([:])
     private let lastFallbackWarning = Mutex<ContinuousClock.Instant?>(nil)
 
-    /// - Parameter now: the clock budget periods are computed with (tests inject one).
+    /// - Parameters:
+    ///   - backlog: the cost of usage not yet in PostgreSQL, added to the spend a budget is seeded with.
+    ///   - now: the clock budget periods are computed with (tests inject one).
     init(
         redis: RedisClient, pool: PostgresPool, config: GatewayConfig.Limits, metrics: GatewayMetrics, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
+        backlog: UsageBacklog = UsageBacklog(), now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.backlog = backlog
         self.redis = redis
         self.pool = pool
         self.config = config
@@ -68,7 +72,11 @@ final class Admission: Sendable {
                 throw GatewayError(.overloaded, "Rate limits cannot be checked right now; try again shortly.", code: "limiter_unavailable")
             }
             ticket.isLocal = true
-            return local.admit(ticket, ttlMs: config.reservationTTLSeconds * 1000, seed: { Self.cachedSpend($0, key: key) })
+            let backlog = self.backlog
+            return local.admit(
+                ticket, ttlMs: config.reservationTTLSeconds * 1000,
+                seed: { Self.cachedSpend($0, key: key) + backlog.cost(scope: $0.scope, id: $0.id) }
+            )
         }
     }
 
@@ -122,8 +130,14 @@ final class Admission: Sendable {
     }
 
     /// Puts a subject's spend for its current period into Redis (SET NX) from PostgreSQL: the all-time
-    /// `spend_micros`, or the period's sum of `request_log.cost_micros`.
+    /// `spend_micros`, or the period's sum of `request_log.cost_micros`; plus the cost of its usage records
+    /// still waiting in the journal (PostgreSQL does not have them yet).
+    ///
+    /// PostgreSQL down: the key cache's spend (all-time budgets; nothing for a period) plus the journal's,
+    /// for 10 s only, so the real figure is read again soon after PostgreSQL returns. Requests of cached keys
+    /// keep being admitted through an outage; a period budget then knows only the spend since the outage began.
     private func seed(_ subject: LimitSubject, key: VirtualKey) async throws {
+        let unwritten = backlog.cost(scope: subject.scope, id: subject.id)
         var spend = Self.cachedSpend(subject, key: key)
         var ttlSeconds: Int?
         do {
@@ -147,7 +161,7 @@ final class Admission: Sendable {
             ttlSeconds = 10
         }
         let spendKey = subject.redisKeys[4]
-        var command = ["SET", spendKey, String(spend), "NX"]
+        var command = ["SET", spendKey, String(spend + unwritten), "NX"]
         if let ttlSeconds { command += ["EX", String(ttlSeconds)] }
         try await redis.send(command)
     }

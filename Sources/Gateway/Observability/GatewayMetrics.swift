@@ -17,6 +17,9 @@ final class GatewayMetrics: Sendable {
     private let usageQueueDepth: Gauge
     private let usageWriteLag: Gauge
     private let usageRecordsWritten: Counter
+    private let usageJournalBytes: Gauge
+    private let usageJournalOverWarningGauge: Gauge
+    private let usageJournalFullGauge: Gauge
 
     init() {
         usageQueueDepth = registry.makeGauge(name: "tollgate_usage_queue_depth", help: "Usage records waiting to be written to PostgreSQL")
@@ -24,6 +27,18 @@ final class GatewayMetrics: Sendable {
             name: "tollgate_usage_write_lag_seconds", help: "Age of the oldest usage record not yet written to PostgreSQL"
         )
         usageRecordsWritten = registry.makeCounter(name: "tollgate_usage_records_written_total", help: "Usage records written to PostgreSQL")
+        usageJournalBytes = registry.makeGauge(
+            name: "tollgate_usage_journal_bytes", help: "Bytes in the usage journal's segment files (usage not yet committed to PostgreSQL)"
+        )
+        usageJournalOverWarningGauge = registry.makeGauge(
+            name: "tollgate_usage_journal_over_warning", help: "1 while the usage journal is over usage.journal_warn_bytes"
+        )
+        usageJournalFullGauge = registry.makeGauge(
+            name: "tollgate_usage_journal_full", help: "1 while the usage journal is over usage.journal_max_bytes (see journal_full_policy)"
+        )
+        _ = usageJournalRefusals
+        _ = usageJournalWriteErrors
+        _ = usageJournalReplayed
         // Families that exist before their first event, so dashboards and alerts see zeros, not gaps.
         for limit in ["rpm", "tpm", "parallel", "budget"] { _ = limiterRejection(limit) }
         for reason in ["missing", "invalid", "blocked", "expired"] { _ = authCounter(reason) }
@@ -107,6 +122,26 @@ final class GatewayMetrics: Sendable {
     }
 
     func usageWritten(_ count: Int) { usageRecordsWritten.increment(by: Int64(count)) }
+
+    func usageJournal(bytes: Int) { usageJournalBytes.set(to: Double(bytes)) }
+    func usageJournalOverWarning(_ over: Bool) { usageJournalOverWarningGauge.set(to: over ? 1 : 0) }
+    func usageJournalFull(_ full: Bool) { usageJournalFullGauge.set(to: full ? 1 : 0) }
+    /// A model request answered 503 `usage_journal_full`.
+    func usageJournalRefused() { usageJournalRefusals.increment() }
+    /// A record the journal could not take (it stays in memory only).
+    func usageJournalWriteFailed() { usageJournalWriteErrors.increment() }
+    /// Records an earlier process left in the journal, read back to be written.
+    func usageReplayed(_ count: Int) { usageJournalReplayed.increment(by: Int64(count)) }
+
+    private var usageJournalRefusals: Counter {
+        registry.makeCounter(name: "tollgate_usage_journal_refusals_total", help: "Model requests refused because the usage journal was full")
+    }
+    private var usageJournalWriteErrors: Counter {
+        registry.makeCounter(name: "tollgate_usage_journal_write_errors_total", help: "Usage records the journal could not write (kept in memory only)")
+    }
+    private var usageJournalReplayed: Counter {
+        registry.makeCounter(name: "tollgate_usage_journal_replayed_total", help: "Usage records replayed from the journal after a restart")
+    }
 
     /// The text exposition of every metric.
     func exposition() -> [UInt8] { registry.emitToBuffer() }

@@ -31,6 +31,8 @@ struct ModelCalls: Sendable {
         _ request: Request, context: GatewayRequestContext, dialect: Dialect, endpoint: String,
         _ serve: @Sendable (Request, inout RequestMeter) async throws -> Response
     ) async throws -> Response {
+        // The usage journal is full (journal_full_policy: refuse): 503 before any work, and no usage to record.
+        try recorder.checkAcceptsNewRequests()
         let start = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint)
         let watcher = await context.channel.closeWatcher
         let gone = ClosedFlag()

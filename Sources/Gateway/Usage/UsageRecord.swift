@@ -1,9 +1,12 @@
 public import Foundation
 
 /// What one request did and cost: one `request_log` row.
-public struct UsageRecord: Sendable, Equatable {
+///
+/// `Codable` because each record is written to the usage journal (``UsageJournal``) before it is queued
+/// for PostgreSQL, and read back from it after a crash or an outage.
+public struct UsageRecord: Sendable, Equatable, Codable {
     /// How a request ended, as stored in `request_log.status`.
-    public enum Outcome: String, Sendable {
+    public enum Outcome: String, Sendable, Codable {
         /// Answered in full.
         case ok
         /// Refused because of the request itself (bad body, unknown model, too large).
@@ -40,5 +43,37 @@ public struct UsageRecord: Sendable, Equatable {
     public var ollamaPromptEvalNs: Int64?
     public var ollamaEvalNs: Int64?
     /// The limit charges to settle when the record is produced (nil when none were made).
+    ///
+    /// Not journaled: it is settled in ``UsageRecorder/record(_:)`` before the record is written, and a
+    /// replayed record is never settled again (its reservations expire in Redis by their TTL).
     var admission: AdmissionTicket? = nil
+
+    /// The fields the journal stores: every stored property but ``admission``, each under its name in
+    /// snake_case (the `request_log` column's name).
+    ///
+    /// When you add a property, add its case here too, or it is silently dropped from journaled records
+    /// and lost on replay. New properties must be optional (or have a default) and `Codable`, so that records
+    /// journaled by an older version still decode. `UsageRecordCodingTests` fails when a property is missing.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case requestID = "request_id"
+        case keyID = "key_id"
+        case userID = "user_id"
+        case dialect, endpoint
+        case requestedModel = "requested_model"
+        case servedModel = "served_model"
+        case backend, stream, outcome
+        case httpStatus = "http_status"
+        case errorType = "error_type"
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+        case costMicros = "cost_micros"
+        case startedAt = "started_at"
+        case ttftMs = "ttft_ms"
+        case durationMs = "duration_ms"
+        case upstreamMs = "upstream_ms"
+        case ollamaTotalNs = "ollama_total_ns"
+        case ollamaLoadNs = "ollama_load_ns"
+        case ollamaPromptEvalNs = "ollama_prompt_eval_ns"
+        case ollamaEvalNs = "ollama_eval_ns"
+    }
 }

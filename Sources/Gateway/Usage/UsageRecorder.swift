@@ -1,95 +1,336 @@
+import Dialects
 import Foundation
+import HTTPTypes
 import Logging
+import NIOCore
+import NIOPosix
 import Postgres
 import ServiceLifecycle
 import Synchronization
 
-/// Writes usage records to PostgreSQL behind the request path, in batches.
+/// Writes usage records to PostgreSQL behind the request path, in batches, through a local journal.
 ///
-/// ``record(_:)`` only appends to an in-memory queue. The service's loop flushes every
-/// `flush_interval_ms`: one statement per batch inserts the `request_log` rows and adds exactly the rows
-/// it inserted into `usage_daily`, so a record replayed with the same request id is never counted twice.
-/// When PostgreSQL is down the records stay queued and are retried; on graceful shutdown the queue is
-/// drained before the pool closes.
+/// ``record(_:)`` appends the record to the ``UsageJournal`` — one `write(2)`; when it returns, the record
+/// survives the process being killed — and then queues it in memory. The service's loop flushes every
+/// `flush_interval_ms`: one statement per batch inserts the `request_log` rows and adds exactly the rows it
+/// inserted into `usage_daily` and the spend columns, so a record written twice is counted once. A committed
+/// batch is released from the journal, which deletes a segment once all its records are released.
+///
+/// When PostgreSQL is down, records pile up in the journal and the loop retries with backoff until it
+/// returns; nothing needs a restart. The journal is bounded (`journal_max_bytes`): past it, new model
+/// requests are refused (``checkAcceptsNewRequests()``) or served on, as configured — usage is never dropped.
+/// On graceful shutdown the queue is drained while PostgreSQL lets it; what is left stays in the journal.
+///
+/// Memory is bounded too: at most `memoryLimit` records are held. Past that, records go to the journal only
+/// ("spilled") and the flush loop reads them back from the segment files as the queue drains, never on the
+/// request path. Records an earlier process left in the journal (a crash, an outage at shutdown) are read
+/// back the same way — the first `memoryLimit` of them before the gateway serves — and written again;
+/// PostgreSQL skips the request ids it already has. They are not settled against Redis again (their
+/// reservations there expire by TTL).
 final class UsageRecorder: Sendable {
-    /// Records kept in memory at most while PostgreSQL is unreachable.
-    static let maxQueued = 200_000
+    /// Records held in memory at most (≈ 1 KB each); the rest wait in the journal.
+    static let defaultMemoryLimit = 100_000
 
+    /// The answer to new model requests while the journal is full under `journal_full_policy: refuse`.
+    static let journalFullError = DialectError(
+        .overloaded, "Usage cannot be recorded right now (the usage journal is full); try again later.", code: "usage_journal_full"
+    )
+
+    let journal: UsageJournal
     private let pool: PostgresPool
     private let batchSize: Int
     private let flushInterval: Duration
+    private let fsyncInterval: Duration?
+    private let memoryLimit: Int
     private let logger: Logger
     private let metrics: GatewayMetrics
-    private let queue = Mutex(Queue())
+    private let backlog: UsageBacklog
+    private let state: Mutex<State>
+    /// Mirrors `state.bounds.refusesNewRequests`, so the check every request makes takes no lock.
+    private let refusing = Atomic<Bool>(false)
+    /// Journal segments below this number were written by an earlier process: their records are replays.
+    private let firstOwnSegment: UInt64
     /// Settles a record's limit charges (release the slot, real tokens and cost); set once at assembly.
     private let settle: (@Sendable (AdmissionTicket, UsageRecord) -> Void)?
 
-    private struct Queue {
-        var records: [UsageRecord] = []
-        /// When each queued record was queued, in the same order (for the write-lag metric).
-        var queuedAt: [ContinuousClock.Instant] = []
+    private struct State {
+        var queue = CircularBuffer<Entry>()
+        /// Journaled records from here on are not in `queue` (nil: every unreleased journaled record is).
+        var spilledFrom: UsageJournal.Position?
+        var bounds: UsageJournalBounds
+        /// Records in `queue` that could not be journaled (the write failed): lost if the process dies.
+        var unjournaled = 0
     }
 
+    private struct Entry {
+        var record: UsageRecord
+        /// The journal segment holding the record (nil: not journaled).
+        var segment: UInt64?
+        var queuedAt: ContinuousClock.Instant
+    }
+
+    /// Opens the journal at `config.journalDir` and queues what an earlier process left in it.
+    /// - Parameters:
+    ///   - backlog: told about every record until PostgreSQL has it (admission adds it to budget seeds).
+    ///   - memoryLimit: records held in memory at most.
     init(
-        pool: PostgresPool, config: GatewayConfig.Usage, metrics: GatewayMetrics, logger: Logger,
-        settle: (@Sendable (AdmissionTicket, UsageRecord) -> Void)? = nil
-    ) {
+        pool: PostgresPool, config: GatewayConfig.Usage, metrics: GatewayMetrics, logger: Logger, backlog: UsageBacklog = UsageBacklog(),
+        memoryLimit: Int = UsageRecorder.defaultMemoryLimit, settle: (@Sendable (AdmissionTicket, UsageRecord) -> Void)? = nil
+    ) throws {
+        let journal = try UsageJournal(
+            directory: config.journalDir, segmentBytes: config.journalSegmentBytes, fsync: config.journalFsync, logger: logger
+        )
+        self.journal = journal
         self.settle = settle
         self.pool = pool
         self.metrics = metrics
+        self.backlog = backlog
         self.batchSize = config.batchSize
         self.flushInterval = .milliseconds(config.flushIntervalMs)
+        self.fsyncInterval = config.journalFsync == .interval ? .milliseconds(config.journalFsyncIntervalMs) : nil
+        self.memoryLimit = max(1, memoryLimit)
         self.logger = logger
+        self.firstOwnSegment = journal.end.segment
+        let bounds = UsageJournalBounds(warnBytes: config.journalWarnBytes, maxBytes: config.journalMaxBytes, policy: config.journalFullPolicy)
+        self.state = Mutex(State(spilledFrom: journal.recovery.first, bounds: bounds))
+        let recovery = journal.recovery
+        if recovery.records > 0 {
+            logger.notice(
+                "usage journal: replaying records an earlier process left",
+                metadata: ["records": "\(recovery.records)", "segments": "\(recovery.segments)", "dir": "\(config.journalDir)"]
+            )
+            try refillNow()
+        }
+        journalChanged(appended: false)
     }
 
-    /// Settles `record`'s limit charges, counts it in the metrics and queues it for the next flush. Never waits.
+    // MARK: The request path
+
+    /// Settles `record`'s limit charges, counts it in the metrics, appends it to the journal and queues it for
+    /// the next flush. Never waits for PostgreSQL; when it returns the record is in the kernel.
     func record(_ record: UsageRecord) {
         if let ticket = record.admission { settle?(ticket, record) }
         metrics.requestFinished(record)
-        let accepted = queue.withLock { queue in
-            guard queue.records.count < Self.maxQueued else { return false }
-            queue.records.append(record)
-            queue.queuedAt.append(.now)
-            return true
+        var record = record
+        record.admission = nil
+        var frame: [UInt8]?
+        do {
+            frame = UsageJournalFrame.encode(Array(try Self.encoder().encode(record)))
+        } catch {
+            logger.error("usage record cannot be encoded for the journal", metadata: ["request_id": "\(record.requestID)", "error": "\(error)"])
         }
-        if !accepted {
-            logger.error("usage queue full; record dropped", metadata: ["request_id": "\(record.requestID)"])
+        backlog.add(CollectionOfOne(record))
+        let failure: (any Error)? = state.withLock { state in
+            var position: UsageJournal.Position?
+            var failure: (any Error)?
+            if let frame {
+                do { position = try journal.append(frame) } catch { failure = error }
+            }
+            if position == nil {
+                // Not journaled: memory is the only copy, so it is kept whatever the memory limit.
+                state.queue.append(Entry(record: record, segment: nil, queuedAt: .now))
+                state.unjournaled += 1
+            } else if state.spilledFrom == nil {
+                if state.queue.count < memoryLimit {
+                    state.queue.append(Entry(record: record, segment: position?.segment, queuedAt: .now))
+                } else {
+                    state.spilledFrom = position
+                }
+            }
+            return failure
+        }
+        journalChanged(appended: failure == nil && frame != nil)
+        if let failure {
+            metrics.usageJournalWriteFailed()
+            logger.error(
+                "usage journal write failed; the record is kept in memory only", metadata: ["request_id": "\(record.requestID)", "error": "\(failure)"]
+            )
         }
     }
 
-    /// Records waiting to be written.
-    var pending: Int { queue.withLock { $0.records.count } }
+    /// Whether new model requests may be served: false while the journal is over `journal_max_bytes` under
+    /// `journal_full_policy: refuse`. One atomic load.
+    var acceptsNewRequests: Bool { !refusing.load(ordering: .relaxed) }
 
-    /// Writes everything queued now; returns false if PostgreSQL failed (the records stay queued).
+    /// Throws the 503 `usage_journal_full` answer when ``acceptsNewRequests`` is false. Model routes call it
+    /// right after authentication, before doing any work; a request refused here has no usage to record
+    /// (it is counted in `tollgate_usage_journal_refusals_total`, not in `request_log`).
+    func checkAcceptsNewRequests() throws {
+        guard refusing.load(ordering: .relaxed) else { return }
+        metrics.usageJournalRefused()
+        var error = GatewayError(Self.journalFullError)
+        error.headers[.retryAfter] = "10"
+        throw error
+    }
+
+    // MARK: Writing to PostgreSQL
+
+    /// Records not yet in PostgreSQL: queued in memory, or waiting in the journal.
+    var pending: Int {
+        let unjournaled = state.withLock { $0.unjournaled }
+        return journal.outstanding + unjournaled
+    }
+
+    /// Writes everything pending now; returns false if PostgreSQL failed (the records stay pending).
     @discardableResult
     func flush() async -> Bool {
         defer { reportQueue() }
         while true {
-            let batch: [UsageRecord] = queue.withLock { queue in Array(queue.records.prefix(batchSize)) }
+            await refill()
+            let batch: [Entry] = state.withLock { state in Array(state.queue.prefix(batchSize)) }
             guard !batch.isEmpty else { return true }
+            let records = batch.map(\.record)
             do {
-                try await write(batch)
-                queue.withLock { queue in
-                    queue.records.removeFirst(batch.count)
-                    queue.queuedAt.removeFirst(batch.count)
-                }
-                metrics.usageWritten(batch.count)
+                try await write(records)
             } catch {
                 metrics.postgresFailed()
                 logger.warning("usage write failed; will retry", metadata: ["error": "\(String(reflecting: error))", "pending": "\(pending)"])
                 return false
             }
+            var released: [UInt64: Int] = [:]
+            for entry in batch { if let segment = entry.segment { released[segment, default: 0] += 1 } }
+            state.withLock { state in
+                state.queue.removeFirst(batch.count)
+                state.unjournaled -= batch.count - released.values.reduce(0, +)
+            }
+            backlog.remove(records)
+            journal.release(released)
+            journalChanged(appended: false)
+            metrics.usageWritten(batch.count)
         }
-    }
-
-    private func reportQueue() {
-        let (depth, oldest) = queue.withLock { ($0.records.count, $0.queuedAt.first) }
-        metrics.usageQueue(depth: depth, oldest: oldest)
     }
 
     private func write(_ batch: [UsageRecord]) async throws {
         let (sql, parameters) = UsageSQL.insert(batch)
         try await pool.query(sql, parameters)
+    }
+
+    // MARK: Reading the journal back
+
+    /// Reads spilled (or replayed) records back into the queue once it is half empty. Off the request path.
+    private func refill() async {
+        guard let plan = refillPlan() else { return }
+        let journal = self.journal
+        do {
+            let (records, next) = try await NIOThreadPool.singleton.runIfActive {
+                try journal.read(from: plan.from, to: plan.to, maxRecords: plan.room)
+            }
+            queueRead(records, next: next)
+        } catch {
+            logger.error("usage journal cannot be read back; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// ``refill()`` in the calling thread, for start-up: the first records are queued before serving.
+    private func refillNow() throws {
+        guard let plan = refillPlan() else { return }
+        let (records, next) = try journal.read(from: plan.from, to: plan.to, maxRecords: plan.room)
+        queueRead(records, next: next)
+    }
+
+    private func refillPlan() -> (from: UsageJournal.Position, to: UsageJournal.Position, room: Int)? {
+        state.withLock { state in
+            guard let from = state.spilledFrom, state.queue.count <= memoryLimit / 2 else { return nil }
+            return (from, journal.end, memoryLimit - state.queue.count)
+        }
+    }
+
+    private func queueRead(_ read: [(segment: UInt64, payload: [UInt8])], next: UsageJournal.Position) {
+        let decoder = Self.decoder()
+        var entries: [Entry] = []
+        var undecodable: [UInt64: Int] = [:]
+        let now = ContinuousClock.now
+        for (segment, payload) in read {
+            do {
+                entries.append(Entry(record: try decoder.decode(UsageRecord.self, from: Data(payload)), segment: segment, queuedAt: now))
+            } catch {
+                // A checksummed frame that does not decode was written by something else; it cannot be replayed.
+                logger.error(
+                    "usage journal: a record cannot be decoded and is dropped",
+                    metadata: ["segment": "\(segment)", "error": "\(error)", "payload": "\(String(decoding: payload.prefix(300), as: UTF8.self))"]
+                )
+                undecodable[segment, default: 0] += 1
+            }
+        }
+        let replays = entries.filter { $0.segment.map { $0 < firstOwnSegment } ?? false }
+        // Records of this process were added to the backlog when recorded; replays join it now.
+        backlog.add(replays.lazy.map(\.record))
+        if !replays.isEmpty { metrics.usageReplayed(replays.count) }
+        state.withLock { state in
+            state.queue.append(contentsOf: entries)
+            state.spilledFrom = next == journal.end ? nil : next
+        }
+        if !undecodable.isEmpty { journal.release(undecodable) }
+    }
+
+    // MARK: Bounds and metrics
+
+    /// The journal grew or shrank: move the gauges, and log threshold crossings (once each).
+    private func journalChanged(appended: Bool) {
+        let bytes = journal.bytes
+        let (events, refuses) = state.withLock { state in
+            (state.bounds.update(bytes: bytes, appended: appended), state.bounds.refusesNewRequests)
+        }
+        metrics.usageJournal(bytes: bytes)
+        guard !events.isEmpty else { return }
+        refusing.store(refuses, ordering: .relaxed)
+        for event in events { report(event) }
+    }
+
+    private func report(_ event: UsageJournalBounds.Event) {
+        let (warn, max, policy) = state.withLock { ($0.bounds.warnBytes, $0.bounds.maxBytes, $0.bounds.policy) }
+        switch event {
+        case .overWarning(let bytes):
+            metrics.usageJournalOverWarning(true)
+            logger.warning(
+                "usage journal over its warning size; PostgreSQL is not keeping up or unreachable",
+                metadata: ["bytes": "\(bytes)", "journal_warn_bytes": "\(warn)", "journal_max_bytes": "\(max)"]
+            )
+        case .underWarning(let bytes):
+            metrics.usageJournalOverWarning(false)
+            logger.info("usage journal back under its warning size", metadata: ["bytes": "\(bytes)", "journal_warn_bytes": "\(warn)"])
+        case .full(let bytes):
+            metrics.usageJournalFull(true)
+            let consequence =
+                policy == .refuse
+                ? "new model requests are refused with 503 usage_journal_full until it drains"
+                : "serving on past the bound (journal_full_policy: serve); usage is still journaled"
+            logger.error("usage journal full; \(consequence)", metadata: ["bytes": "\(bytes)", "journal_max_bytes": "\(max)"])
+        case .notFull(let bytes):
+            metrics.usageJournalFull(false)
+            logger.notice("usage journal back under its bound; new requests are served", metadata: ["bytes": "\(bytes)", "journal_max_bytes": "\(max)"])
+        case .stillFull(let bytes, let appends):
+            logger.error(
+                "usage journal still over its bound; serving on (journal_full_policy: serve)",
+                metadata: ["bytes": "\(bytes)", "journal_max_bytes": "\(max)", "records_past_bound": "\(appends)"]
+            )
+        }
+    }
+
+    private func reportQueue() {
+        let oldest = state.withLock { $0.queue.first?.queuedAt }
+        metrics.usageQueue(depth: pending, oldest: oldest)
+    }
+
+    // MARK: The journal's JSON
+
+    /// Non-finite numbers cannot be JSON; spelled out so no record is refused for an odd duration.
+    private static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan
+        )
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan
+        )
+        return decoder
     }
 }
 
@@ -105,8 +346,20 @@ extension UsageRecorder: Service {
         }
     }
 
+    /// `journal_fsync: interval`: forces the journal to the disk every interval, on a blocking-I/O thread.
+    private func syncPeriodically(every interval: Duration) async {
+        let journal = self.journal
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await cancelWhenGracefulShutdown { try? await Task.sleep(for: interval) }
+            try? await NIOThreadPool.singleton.runIfActive { journal.sync() }
+        }
+    }
+
     func run() async throws {
-        await flushPeriodically()
+        await withDiscardingTaskGroup { group in
+            if let fsyncInterval { group.addTask { await self.syncPeriodically(every: fsyncInterval) } }
+            await flushPeriodically()
+        }
         // Shutting down: the server has stopped taking requests; write what is left. A fresh task, so a
         // cancelled shutdown (grace period over) still gets its records written.
         await Task {
@@ -114,6 +367,17 @@ extension UsageRecorder: Service {
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }.value
-        if pending > 0 { logger.error("usage records not written at shutdown", metadata: ["count": "\(pending)"]) }
+        let unjournaled = state.withLock { $0.unjournaled }
+        let left = pending
+        journal.close()
+        if unjournaled > 0 {
+            logger.error("usage records lost at shutdown: PostgreSQL and the journal both failed them", metadata: ["count": "\(unjournaled)"])
+        }
+        if left > unjournaled {
+            logger.warning(
+                "usage records not written at shutdown; they stay in the journal and are written after the next start",
+                metadata: ["count": "\(left - unjournaled)", "dir": "\(journal.directory)"]
+            )
+        }
     }
 }

@@ -36,6 +36,10 @@ struct GatewayHarness: Sendable {
         config.ollama.baseURL = fake.baseURL
         config.masterKey = masterKey
         config.usage.flushIntervalMs = 20
+        // Each gateway owns its journal directory (it is locked); tests run side by side.
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-journal-\(UUID().uuidString)")
+        config.usage.journalDir = journal.path
+        defer { try? FileManager.default.removeItem(at: journal) }
         config.models = [
             .init(name: "gpt-4o-mini", ollamaModel: "llama3.2:latest", inputPricePerMillion: 1.5, outputPricePerMillion: 6),
             .init(name: "missing-alias", ollamaModel: "not-pulled:latest"),

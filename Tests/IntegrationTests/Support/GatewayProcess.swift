@@ -6,8 +6,12 @@ import Upstream
 final class GatewayProcess: @unchecked Sendable {
     // Invariant: set once in `start`, read afterwards; `process` is only stopped from the test's task.
     let port: Int
+    /// `TOLLGATE_DATA_DIR`: the usage journal is in its `journal/`.
+    let dataDirectory: URL
     private let process: Process
     private let logFile: URL
+    /// Removed with the process object when the test did not choose it.
+    private let ownsDataDirectory: Bool
 
     /// The built `tollgate` binary (the test command builds it with the tests).
     static var binary: URL {
@@ -19,18 +23,24 @@ final class GatewayProcess: @unchecked Sendable {
         }
     }
 
-    private init(port: Int, process: Process, logFile: URL) {
+    private init(port: Int, process: Process, logFile: URL, dataDirectory: URL, ownsDataDirectory: Bool) {
         self.port = port
         self.process = process
         self.logFile = logFile
+        self.dataDirectory = dataDirectory
+        self.ownsDataDirectory = ownsDataDirectory
     }
 
     /// Starts a gateway on a free port and waits until `/health/live` answers.
+    ///
+    /// - Parameter dataDirectory: its `TOLLGATE_DATA_DIR` (the usage journal); a fresh temporary one when nil.
+    ///   Pass the same one to a restarted gateway to have it replay what the first one left.
     static func start(
         databaseURL: String, redisURL: String, ollamaURL: String, masterKey: String, logLevel: String = "debug",
-        environment extra: [String: String] = [:]
+        dataDirectory: URL? = nil, environment extra: [String: String] = [:]
     ) async throws -> GatewayProcess {
         let port = try freePort()
+        let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-data-\(UUID().uuidString)")
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)
@@ -40,13 +50,13 @@ final class GatewayProcess: @unchecked Sendable {
         process.currentDirectoryURL = TestServices.migrationsDirectory.deletingLastPathComponent()
         process.environment = [
             "TOLLGATE_MASTER_KEY": masterKey, "DATABASE_URL": databaseURL, "REDIS_URL": redisURL, "OLLAMA_BASE_URL": ollamaURL,
-            "TOLLGATE_HOST": "127.0.0.1", "TOLLGATE_PORT": String(port), "TOLLGATE_LOG_LEVEL": logLevel,
+            "TOLLGATE_HOST": "127.0.0.1", "TOLLGATE_PORT": String(port), "TOLLGATE_LOG_LEVEL": logLevel, "TOLLGATE_DATA_DIR": data.path,
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ].merging(extra) { $1 }
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        let gateway = GatewayProcess(port: port, process: process, logFile: logFile)
+        let gateway = GatewayProcess(port: port, process: process, logFile: logFile, dataDirectory: data, ownsDataDirectory: dataDirectory == nil)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if (try? await HTTP.shared.request("GET", "http://127.0.0.1:\(port)/health/live"))?.status == 200 { return gateway }
@@ -65,6 +75,13 @@ final class GatewayProcess: @unchecked Sendable {
 
     /// Sends SIGTERM without waiting.
     func terminate() { process.terminate() }
+
+    /// Sends SIGKILL (no shutdown of any kind) and waits for the process to be gone.
+    func kill9() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 
     /// Waits for the process to exit (at most `timeout`); returns its exit status, nil if it is still running.
     func waitForExit(timeout: Duration) async -> Int32? {
@@ -86,6 +103,7 @@ final class GatewayProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { process.terminate() }
         try? FileManager.default.removeItem(at: logFile)
+        if ownsDataDirectory { try? FileManager.default.removeItem(at: dataDirectory) }
     }
 
     /// A TCP port nothing listens on right now.

@@ -1,0 +1,74 @@
+/// How one record is laid out in a journal segment file.
+///
+/// ```
+/// "TGJ1"  payload length (UInt32, little-endian)  CRC-32 of the payload (UInt32, little-endian)  payload
+/// ```
+///
+/// The payload is the record as JSON (readable with `strings`, and tolerant of fields added later). The length
+/// and checksum let a reader tell a whole record from one torn by a crash or a power loss: a frame whose magic,
+/// length or checksum is wrong ends what can be trusted in that segment.
+enum UsageJournalFrame {
+    static let magic: [UInt8] = Array("TGJ1".utf8)
+    static let headerSize = 12
+    /// A larger length field can only be garbage: usage records are well under a kilobyte.
+    static let maxPayloadBytes = 1 << 20
+
+    /// The frame holding `payload`.
+    static func encode(_ payload: [UInt8]) -> [UInt8] {
+        var frame = magic
+        frame.reserveCapacity(headerSize + payload.count)
+        append(UInt32(payload.count), to: &frame)
+        append(CRC32.checksum(payload), to: &frame)
+        frame += payload
+        return frame
+    }
+
+    /// What the bytes at one offset of a segment hold.
+    enum Decoded: Equatable {
+        /// A whole record: its payload is `payload`, the next frame starts at `next`.
+        case record(payload: Range<Int>, next: Int)
+        /// The end of the bytes, exactly at a frame boundary.
+        case end
+        /// Not a whole, intact frame: a torn write or corruption. Nothing after it in the segment is trusted.
+        case torn(String)
+    }
+
+    /// Decodes the frame at `offset` of `bytes`.
+    static func decode(_ bytes: [UInt8], at offset: Int) -> Decoded {
+        if offset == bytes.count { return .end }
+        guard bytes.count - offset >= headerSize else { return .torn("a partial frame header") }
+        guard bytes[offset..<offset + 4].elementsEqual(magic) else { return .torn("no frame marker") }
+        let length = Int(readUInt32(bytes, at: offset + 4))
+        guard length <= maxPayloadBytes else { return .torn("an impossible record length \(length)") }
+        let start = offset + headerSize
+        guard bytes.count - start >= length else { return .torn("a partial record") }
+        let payload = start..<start + length
+        guard CRC32.checksum(bytes[payload]) == readUInt32(bytes, at: offset + 8) else { return .torn("a checksum mismatch") }
+        return .record(payload: payload, next: start + length)
+    }
+
+    private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    private static func readUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << UInt32($1 * 8) }
+    }
+}
+
+/// CRC-32 (IEEE 802.3, the one zlib and `cksum -o 3` compute), table-driven.
+enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { index in
+        var crc = UInt32(index)
+        for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+        return crc
+    }
+
+    static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        }
+        return crc ^ 0xFFFF_FFFF
+    }
+}
