@@ -89,6 +89,52 @@ struct ModelCalls: Sendable {
         }
     }
 
+    /// A chat call in a translated dialect (OpenAI's, Anthropic's), answered by Ollama's `/api/chat`.
+    ///
+    /// `decode` reads the dialect's body into the internal request, plus whatever else the dialect needs to
+    /// answer (`Extra`: OpenAI's `include_usage`, Anthropic's token estimate); `encoder` and `builder` make
+    /// the streamed or whole answer's encoder.
+    func chat<Extra: Sendable, Encoder: ChatStreamEncoder, Builder: ChatAnswerBuilder>(
+        _ request: Request, context: GatewayRequestContext, dialect: Dialect, endpoint: String,
+        decode: @escaping @Sendable ([UInt8]) throws(DialectError) -> (ChatRequest, Extra),
+        encoder: @escaping @Sendable (ChatRequest, Extra) -> Encoder,
+        builder: @escaping @Sendable (ChatRequest, Extra) -> Builder
+    ) async throws -> Response {
+        try await metered(request, context: context, dialect: dialect, endpoint: endpoint) { request, meter in
+            var request = request
+            let body = try await self.body(of: &request)
+            let decoded: (ChatRequest, Extra)
+            do throws(DialectError) {
+                decoded = try decode(body)
+            } catch {
+                throw GatewayError(error)
+            }
+            var (chat, extra) = decoded
+            meter.requested(model: chat.model, stream: chat.stream)
+            let model = try await resolve(chat.model, context: context, meter: &meter)
+            await fit(&chat, to: model)
+            let limitHeaders = try await admit(
+                promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
+            )
+            let upstream = try await call(
+                "/api/chat", body: OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json(), model: chat.model, meter: &meter,
+                context: context
+            )
+            var response: Response
+            if chat.stream {
+                let translation = EncodedStream(decoder: NativeChatDecoder(), encoder: encoder(chat, extra))
+                response = streamed(
+                    upstream, request: request, translation: translation, contentType: Encoder.contentType, model: model, meter: meter,
+                    context: context
+                )
+            } else {
+                response = try await whole(upstream, decoder: NativeChatDecoder(), builder: builder(chat, extra), model: model, meter: &meter)
+            }
+            response.headers.append(contentsOf: limitHeaders)
+            return response
+        }
+    }
+
     /// The request body, refused with 413 past the configured size.
     func body(of request: inout Request) async throws -> [UInt8] {
         do {
