@@ -20,6 +20,9 @@ struct ModelCalls: Sendable {
     let maxBodyBytes: Int
     /// How long a stream may stay silent before the client gets a keep-alive.
     var keepAliveInterval: Duration = .seconds(10)
+    /// How long a streamed call waits for Ollama's answer to begin before answering `200` and waiting
+    /// with keep-alives.
+    var headGrace: Duration = .seconds(2)
 
     /// Runs `serve` for one authenticated request, guaranteeing it ends in exactly one usage record:
     /// answered, refused, failed upstream, timed out, or abandoned by the client.
@@ -116,18 +119,17 @@ struct ModelCalls: Sendable {
             let limitHeaders = try await admit(
                 promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
             )
-            let upstream = try await call(
-                "/api/chat", body: OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json(), model: chat.model, meter: &meter,
-                context: context
-            )
+            let native = OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json()
             var response: Response
             if chat.stream {
+                let source = try await startStream("/api/chat", body: native, model: chat.model, meter: &meter, context: context)
                 let translation = EncodedStream(decoder: NativeChatDecoder(), encoder: encoder(chat, extra))
                 response = streamed(
-                    upstream, request: request, translation: translation, contentType: Encoder.contentType, model: model, meter: meter,
+                    source, request: request, translation: translation, contentType: Encoder.contentType, model: model, meter: meter,
                     context: context
                 )
             } else {
+                let upstream = try await call("/api/chat", body: native, model: chat.model, meter: &meter, context: context)
                 response = try await whole(upstream, decoder: NativeChatDecoder(), builder: builder(chat, extra), model: model, meter: &meter)
             }
             response.headers.append(contentsOf: limitHeaders)
@@ -192,12 +194,42 @@ struct ModelCalls: Sendable {
         _ path: String, body: [UInt8], model: String, meter: inout RequestMeter, context: GatewayRequestContext, passErrors: Bool = false
     ) async throws -> UpstreamResponse {
         meter.upstreamStarting()
-        let upstream: UpstreamResponse
+        let result: Result<UpstreamResponse, any Error>
         do {
-            upstream = try await ollama.post(path, body: body)
-        } catch let error as UpstreamError {
+            result = .success(try await ollama.post(path, body: body))
+        } catch {
+            result = .failure(error)
+        }
+        return try await checked(result, path: path, model: model, context: context, passErrors: passErrors)
+    }
+
+    /// Starts a streamed call. Ollama's answer gets ``headGrace`` to begin, so that its refusals (unknown
+    /// model, bad request) are still proper HTTP errors; after that the client is answered `200` at once and
+    /// the stream waits for Ollama with keep-alives (loading a model or reading a long prompt can take minutes,
+    /// longer than proxies and SDKs wait for a silent connection).
+    func startStream(_ path: String, body: [UInt8], model: String, meter: inout RequestMeter, context: GatewayRequestContext)
+        async throws -> UpstreamSource
+    {
+        meter.upstreamStarting()
+        let ollama = self.ollama
+        let pending = PendingUpstream { try await ollama.post(path, body: body) }
+        guard let result = await pending.wait(upTo: headGrace) else { return .pending(pending) }
+        return .answered(try await checked(result, path: path, model: model, context: context, passErrors: false))
+    }
+
+    /// Ollama's answer if it began well; otherwise the error the client should get.
+    func checked(
+        _ result: Result<UpstreamResponse, any Error>, path: String, model: String, context: GatewayRequestContext, passErrors: Bool
+    ) async throws -> UpstreamResponse {
+        let upstream: UpstreamResponse
+        switch result {
+        case .success(let response):
+            upstream = response
+        case .failure(let error as UpstreamError):
             context.logger.warning("ollama call failed", metadata: ["error": "\(error)", "path": "\(path)"])
             throw GatewayError(UpstreamErrors.dialectError(error))
+        case .failure(let error):
+            throw error
         }
         guard upstream.status == 200 else {
             let errorBody = (try? await upstream.body.collect(upTo: 64 * 1024)) ?? []
@@ -243,7 +275,7 @@ struct ModelCalls: Sendable {
     /// upstream transfer the moment its connection closes, not at the next write (which may be minutes
     /// away while Ollama reads a long prompt).
     func streamed(
-        _ upstream: UpstreamResponse, request: Request, translation: some StreamTranslation, contentType: String,
+        _ source: UpstreamSource, request: Request, translation: some StreamTranslation, contentType: String,
         model: ResolvedModel, meter: RequestMeter, context: GatewayRequestContext
     ) -> Response {
         let recorder = self.recorder
@@ -253,6 +285,27 @@ struct ModelCalls: Sendable {
         let body = ResponseBody { writer in
             var meter = meter
             var pump = StreamPump(translation: translation)
+            let upstream: UpstreamResponse
+            switch source {
+            case .answered(let answered):
+                upstream = answered
+            case .pending(let pending):
+                let started = await Self.await(
+                    pending, pump: &pump, model: model, meter: &meter, channel: channel, keepAliveInterval: keepAliveInterval,
+                    write: { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                )
+                switch started {
+                case .success(let answered):
+                    upstream = answered
+                case .failure(let ending):
+                    if let record = ending.record { recorder.record(record) }
+                    if !ending.clientGone {
+                        if !ending.bytes.isEmpty { try? await writer.write(ByteBuffer(bytes: ending.bytes)) }
+                        try? await writer.finish(nil)
+                    }
+                    return
+                }
+            }
             let watcher = await channel.closeWatcher
             let token = watcher?.whenClosed { upstream.body.cancel() }
             // While Ollama is silent (a long prompt can take minutes), the client gets a keep-alive (an SSE
@@ -285,5 +338,63 @@ struct ModelCalls: Sendable {
             }
         }
         return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"], body: body)
+    }
+
+    /// Where a streamed answer comes from: an answer that has begun, or a call still waiting for Ollama.
+    enum UpstreamSource: Sendable {
+        case answered(UpstreamResponse)
+        case pending(PendingUpstream)
+    }
+
+    /// How a stream ended before Ollama's answer began: what to log and what to send last.
+    struct EarlyEnding: Error {
+        var record: UsageRecord?
+        var bytes: [UInt8] = []
+        var clientGone = false
+    }
+
+    /// Waits for a pending call with the stream already open: the dialect's opening bytes first, then a
+    /// keep-alive every interval. Ollama's refusal or failure becomes the dialect's in-stream error.
+    private static func await(
+        _ pending: PendingUpstream, pump: inout StreamPump<some StreamTranslation>, model: ResolvedModel, meter: inout RequestMeter,
+        channel: any Channel, keepAliveInterval: Duration, write: ([UInt8]) async throws -> Void
+    ) async -> Result<UpstreamResponse, EarlyEnding> {
+        let watcher = await channel.closeWatcher
+        let gone = ClosedFlag()
+        let token = watcher?.whenClosed {
+            gone.set()
+            pending.cancel()
+        }
+        defer { if let watcher, let token { watcher.cancel(token) } }
+        var result: Result<UpstreamResponse, any Error>?
+        do {
+            try await write(pump.begin())
+            while true {
+                if let ready = await pending.wait(upTo: keepAliveInterval) {
+                    result = ready
+                    break
+                }
+                try await write(pump.translation.keepAlive())
+            }
+        } catch {
+            pending.cancel()
+        }
+        guard let result, !gone.isSet else {
+            return .failure(EarlyEnding(record: meter.finish(.clientClosed, status: 499, errorType: "client_closed"), clientGone: true))
+        }
+        let failure: DialectError
+        switch result {
+        case .success(let upstream) where upstream.status == 200:
+            return .success(upstream)
+        case .success(let upstream):
+            let body = (try? await upstream.body.collect(upTo: 64 * 1024)) ?? []
+            failure = UpstreamErrors.dialectError(status: upstream.status, body: body, model: model.publicName)
+        case .failure(let error as UpstreamError):
+            failure = UpstreamErrors.dialectError(error)
+        case .failure:
+            failure = DialectError(.upstreamUnavailable, "The call to Ollama failed.", code: "upstream_error")
+        }
+        let record = meter.finish(failure)
+        return .failure(EarlyEnding(record: record, bytes: pump.fail(failure.message)))
     }
 }

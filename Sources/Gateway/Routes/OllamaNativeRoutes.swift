@@ -36,7 +36,7 @@ struct OllamaNativeRoutes: Sendable {
                 var response: Response
                 if native.stream {
                     response = calls.streamed(
-                        upstream, request: request, translation: NativeStream(decoder: decoder), contentType: Self.ndjson,
+                        .answered(upstream), request: request, translation: NativeStream(decoder: decoder), contentType: Self.ndjson,
                         model: model, meter: meter, context: context
                     )
                 } else {

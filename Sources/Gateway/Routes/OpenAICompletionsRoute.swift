@@ -25,21 +25,20 @@ struct OpenAICompletionsRoute: Sendable {
             let limitHeaders = try await calls.admit(
                 promptBytes: body.count, maxTokens: completion.options.maxTokens, model: model, context: context, meter: &meter
             )
-            let upstream = try await calls.call(
-                "/api/generate", body: OllamaGenerateRequest(completion, ollamaModel: model.ollamaModel).json(), model: completion.model,
-                meter: &meter, context: context
-            )
+            let native = OllamaGenerateRequest(completion, ollamaModel: model.ollamaModel).json()
             let envelope = OpenAIChatEnvelope(
                 id: "cmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: completion.model
             )
             var response: Response
             if completion.stream {
                 let encoder = OpenAICompletionStreamEncoder(envelope: envelope, includeUsage: openAI.includeUsage)
+                let source = try await calls.startStream("/api/generate", body: native, model: completion.model, meter: &meter, context: context)
                 response = calls.streamed(
-                    upstream, request: request, translation: EncodedStream(decoder: NativeGenerateDecoder(), encoder: encoder),
+                    source, request: request, translation: EncodedStream(decoder: NativeGenerateDecoder(), encoder: encoder),
                     contentType: OpenAICompletionStreamEncoder.contentType, model: model, meter: meter, context: context
                 )
             } else {
+                let upstream = try await calls.call("/api/generate", body: native, model: completion.model, meter: &meter, context: context)
                 response = try await calls.whole(
                     upstream, decoder: NativeGenerateDecoder(), builder: OpenAICompletionResponse(envelope: envelope), model: model,
                     meter: &meter

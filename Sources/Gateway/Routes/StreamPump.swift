@@ -18,8 +18,19 @@ struct StreamPump<Translation: StreamTranslation> {
     private(set) var translation: Translation
     /// The last bytes of a finished answer, still to be written.
     private(set) var tail: [UInt8] = []
+    /// Whether the dialect's opening bytes went out already (before Ollama answered).
+    private var begun = false
 
     init(translation: Translation) { self.translation = translation }
+
+    /// The dialect's opening bytes, sent before Ollama's answer began.
+    mutating func begin() -> [UInt8] {
+        begun = true
+        return translation.start()
+    }
+
+    /// The dialect's in-stream error, for a stream that ends before Ollama's answer began.
+    mutating func fail(_ message: String) -> [UInt8] { translation.broken(message) }
 
     /// Runs until the answer ends, the upstream fails, or the client goes away.
     mutating func run(_ body: UpstreamBody, meter: inout RequestMeter, write: ([UInt8]) async throws -> Void) async -> Ending {
@@ -28,7 +39,7 @@ struct StreamPump<Translation: StreamTranslation> {
             do { try await write(bytes) } catch { throw ClientGone() }
         }
         do {
-            try await send(translation.start())
+            if !begun { try await send(begin()) }
             for try await chunk in body {
                 // An empty chunk is an idle tick (see `ModelCalls.streamed`): Ollama is still reading the prompt.
                 if chunk.isEmpty {

@@ -1,0 +1,69 @@
+import Synchronization
+import Upstream
+
+/// An Ollama call whose answer has not begun yet, waited for in slices.
+///
+/// A streamed call whose answer does not begin within a short grace (Ollama is loading the model or
+/// reading a long prompt) is answered `200` at once, and the client gets keep-alives while this waits;
+/// each ``wait(upTo:)`` returns after at most its timeout, without disturbing the call.
+final class PendingUpstream: Sendable {
+    private struct State {
+        var result: Result<UpstreamResponse, any Error>?
+        var waiter: CheckedContinuation<Result<UpstreamResponse, any Error>?, Never>?
+        var waiterID = 0
+    }
+
+    private let task: Task<UpstreamResponse, any Error>
+    private let state = Mutex(State())
+
+    init(_ start: @escaping @Sendable () async throws -> UpstreamResponse) {
+        let task = Task { try await start() }
+        self.task = task
+        Task {
+            let result = await task.result
+            let waiter = self.state.withLock { state in
+                state.result = result
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: result)
+        }
+    }
+
+    /// Ollama's answer (or failure) once its head arrived; nil if it has not within `timeout`. Cancelling
+    /// the waiting task cancels the call.
+    func wait(upTo timeout: Duration) async -> Result<UpstreamResponse, any Error>? {
+        await withTaskCancellationHandler {
+            await waitOnce(upTo: timeout)
+        } onCancel: {
+            cancel()
+        }
+    }
+
+    private func waitOnce(upTo timeout: Duration) async -> Result<UpstreamResponse, any Error>? {
+        await withCheckedContinuation { continuation in
+            let (ready, id): (Result<UpstreamResponse, any Error>?, Int) = state.withLock { state in
+                if let result = state.result { return (result, 0) }
+                state.waiterID += 1
+                state.waiter = continuation
+                return (nil, state.waiterID)
+            }
+            if let ready {
+                continuation.resume(returning: ready)
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                let waiter = self.state.withLock { state -> CheckedContinuation<Result<UpstreamResponse, any Error>?, Never>? in
+                    guard state.waiterID == id, let waiter = state.waiter else { return nil }
+                    state.waiter = nil
+                    return waiter
+                }
+                waiter?.resume(returning: nil)
+            }
+        }
+    }
+
+    /// Abandons the call (the client left); a waiter then sees the cancellation.
+    func cancel() { task.cancel() }
+}
