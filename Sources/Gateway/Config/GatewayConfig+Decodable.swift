@@ -135,7 +135,7 @@ extension GatewayConfig.ModelAlias: Decodable {
 
 extension GatewayConfig.Usage: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case flush_interval_ms, batch_size
+        case flush_interval_ms, batch_size, payload_logging, payload_max_bytes, redact_fields, retention_days, retention_interval_s
     }
 
     public init(from decoder: any Decoder) throws {
@@ -143,6 +143,16 @@ extension GatewayConfig.Usage: Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         flushIntervalMs = try c.decodeIfPresent(Int.self, forKey: .flush_interval_ms) ?? flushIntervalMs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batch_size) ?? batchSize
+        if let text = try c.decodeIfPresent(String.self, forKey: .payload_logging) {
+            guard let value = PayloadLogging(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(forKey: .payload_logging, in: c, debugDescription: "expected off, metadata or full")
+            }
+            payloadLogging = value
+        }
+        payloadMaxBytes = try c.decodeIfPresent(Int.self, forKey: .payload_max_bytes) ?? payloadMaxBytes
+        redactFields = try c.decodeIfPresent([String].self, forKey: .redact_fields) ?? redactFields
+        retentionDays = try c.decodeIfPresent(Int.self, forKey: .retention_days) ?? retentionDays
+        retentionIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .retention_interval_s) ?? retentionIntervalSeconds
     }
 }
 

@@ -19,9 +19,11 @@ struct ChatCompletionsRoute: Sendable {
     let admission: Admission
     let metrics: GatewayMetrics
     let maxBodyBytes: Int
+    /// What of each request and answer is kept in `request_payloads`.
+    var payloads = PayloadPolicy.off
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        var meter = RequestMeter(context: context, dialect: "openai", endpoint: Self.endpoint)
+        var meter = RequestMeter(context: context, dialect: "openai", endpoint: Self.endpoint, payloads: payloads)
         do {
             return try await serve(request, context: context, meter: &meter)
         } catch let error as GatewayError {
@@ -46,6 +48,7 @@ struct ChatCompletionsRoute: Sendable {
         } catch is NIOTooManyBytesError {
             throw GatewayError(.payloadTooLarge, "The request body is larger than \(maxBodyBytes) bytes.", code: "request_too_large")
         }
+        meter.capturedRequest(body.readableBytesView, userAgent: request.headers[.userAgent])
         let openAI: OpenAIChatRequest
         do {
             openAI = try JSONDecoder().decode(OpenAIChatRequest.self, from: Data(body.readableBytesView))
@@ -115,9 +118,9 @@ struct ChatCompletionsRoute: Sendable {
         var splitter = LineSplitter()
         do {
             for try await chunk in upstream.body {
-                for line in splitter.append(chunk) { decoder.decode(line: line).forEach { answer.add($0) } }
+                for line in splitter.append(chunk) { decoder.decode(line: line).forEach { answer.add($0); meter.capturedResponse($0) } }
             }
-            if let last = splitter.finish() { decoder.decode(line: last).forEach { answer.add($0) } }
+            if let last = splitter.finish() { decoder.decode(line: last).forEach { answer.add($0); meter.capturedResponse($0) } }
         } catch let error as UpstreamError {
             throw GatewayError(UpstreamErrors.dialectError(error))
         }

@@ -61,6 +61,7 @@ struct StreamPump {
             case .failed(let message): failureMessage = message
             case .finished: break
             }
+            meter.capturedResponse(event)
             out += encoder.encode(event)
         }
         return out

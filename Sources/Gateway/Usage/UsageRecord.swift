@@ -39,6 +39,8 @@ public struct UsageRecord: Sendable, Equatable {
     public var ollamaLoadNs: Int64?
     public var ollamaPromptEvalNs: Int64?
     public var ollamaEvalNs: Int64?
+    /// What payload logging kept of the request and answer; nil when payload logging is off.
+    public var payload: UsagePayload? = nil
     /// The limit charges to settle when the record is produced (nil when none were made).
     var admission: AdmissionTicket? = nil
 }
