@@ -58,7 +58,8 @@ public enum GatewayApplication {
         router.get("metrics", use: MetricsRoute(metrics: metrics).handle)
 
         let calls = ModelCalls(
-            ollama: ollama, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes
+            ollama: ollama, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes,
+            payloads: PayloadPolicy(config: config.usage)
         )
         let chat = ChatCompletionsRoute(calls: calls)
         let messages = AnthropicMessagesRoute(calls: calls)
@@ -97,12 +98,17 @@ public enum GatewayApplication {
         UserAdminRoutes(store: keyStore, events: keyEvents, catalog: catalog, keys: keyAdmin, maxBodyBytes: config.server.maxBodyBytes)
             .register(on: admin)
         admin.get("audit/log", use: AuditRoutes(store: keyStore).log)
+        let usageStore = UsageStore(pool: pool)
+        admin.get("spend/logs", use: UsageSpendLogRoutes(store: usageStore).logs)
+        admin.get("usage", use: UsageReportRoutes(store: usageStore, catalog: catalog, now: now).usage)
+        UsageDailyActivityRoutes(store: usageStore, catalog: catalog, now: now).register(on: admin)
+        let retention = UsageRetention(pool: pool, config: config.usage, logger: logger, now: now)
 
         var app = Application(
             router: router,
             server: .http1(additionalChannelHandlers: [ConnectionCloseWatcher()]),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "tollgate"),
-            services: [pool, redis, keyChanges, engine, recorder],
+            services: [pool, redis, keyChanges, engine, recorder, retention],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )

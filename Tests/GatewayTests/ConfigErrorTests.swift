@@ -107,6 +107,11 @@ struct ConfigErrorPositionTests {
         ("log:\n  format: xml\n", 2, "log.format"),
         ("ollama:\n  base_url: ftp://x\n", 2, "base_url"),
         ("server:\n  max_body_bytes: 10\n", 2, "max_body_bytes"),
+        ("usage:\n  payload_logging: everything\n", 2, "metadata"),
+        ("usage:\n  payload_max_bytes: 10\n", 2, "payload_max_bytes"),
+        ("usage:\n  retention_days: -1\n", 2, "retention_days"),
+        ("usage:\n  retention_interval_s: 0\n", 2, "retention_interval_s"),
+        ("usage:\n  redact_fields: [\"\"]\n", 2, "redact_fields"),
     ])
     func rangeChecksPointAtTheValue(yaml: String, line: Int, hint: String) throws {
         let error = try configError(yaml)

@@ -47,6 +47,11 @@ struct RepositoryConfigTests {
         ])
         #expect(config.usage.flushIntervalMs == 200)
         #expect(config.usage.batchSize == 500)
+        #expect(config.usage.payloadLogging == .off)
+        #expect(config.usage.payloadMaxBytes == 65536)
+        #expect(config.usage.redactFields == [])
+        #expect(config.usage.retentionDays == 0)
+        #expect(config.usage.retentionIntervalSeconds == 3600)
         #expect(config.log.level == "info")
         #expect(config.log.format == "text")
     }

@@ -74,4 +74,25 @@ struct UsageSQLTests {
         #expect(parameters.count == UsageSQL.columns.count)
         #expect(placeholders(sql) == Array(1...UsageSQL.columns.count))
     }
+    @Test func payloadsAreBoundAfterTheLogColumnsOnlyForRecordsThatHaveOne() throws {
+        var withPayload = record("req-p")
+        withPayload.payload = UsagePayload(mode: .full, request: #"{"secret":"x'); DROP"}"#, response: nil, truncated: true)
+        let (sql, parameters) = UsageSQL.insert([record("req-a"), withPayload, record("req-c")])
+        let columns = UsageSQL.columns.count
+        #expect(parameters.count == 3 * columns + UsageSQL.payloadColumns.count)
+        #expect(placeholders(sql) == Array(1...(3 * columns + UsageSQL.payloadColumns.count)))
+        #expect(Array(parameters[(3 * columns)...]) == [.text("req-p"), .text("full"), .text(#"{"secret":"x'); DROP"}"#), .null, .text("true")])
+        #expect(sql.contains("INSERT INTO request_payloads"))
+        #expect(sql.contains("JOIN inserted i ON i.request_id = p.request_id"), "payloads only for rows actually inserted")
+        #expect(!sql.contains("DROP"))
+        let (plain, _) = UsageSQL.insert([record("req-a")])
+        #expect(!plain.contains("request_payloads"))
+    }
+
+    @Test func dailyRowsCarryUserAndHistograms() {
+        let (sql, _) = UsageSQL.insert([record("req-1")])
+        #expect(sql.contains("ON CONFLICT (day, key_id, model, user_id) DO UPDATE"))
+        #expect(sql.contains("usage_histogram(array_agg(duration_ms), \(LatencyHistogram.sqlBounds))"))
+        #expect(sql.contains("usage_hist_add(d.ttft_hist, EXCLUDED.ttft_hist)"))
+    }
 }

@@ -32,6 +32,16 @@ struct ConfigValidator {
         try check(config.usage.batchSize >= 1 && config.usage.batchSize <= 2000, "usage.batch_size must be from 1 to 2000", ["usage", "batch_size"], env: nil)
         try check(config.usage.flushIntervalMs >= 10, "usage.flush_interval_ms must be at least 10", ["usage", "flush_interval_ms"], env: nil)
         try validateJournal(config.usage)
+        try check(
+            (1024...(16 << 20)).contains(config.usage.payloadMaxBytes), "usage.payload_max_bytes must be from 1024 to 16777216",
+            ["usage", "payload_max_bytes"], env: nil
+        )
+        try check(config.usage.redactFields.allSatisfy { !$0.isEmpty }, "usage.redact_fields must not hold empty names", ["usage", "redact_fields"], env: nil)
+        try check((0...36500).contains(config.usage.retentionDays), "usage.retention_days must be from 0 (keep forever) to 36500", ["usage", "retention_days"], env: nil)
+        try check(
+            (1...86400).contains(config.usage.retentionIntervalSeconds), "usage.retention_interval_s must be from 1 to 86400",
+            ["usage", "retention_interval_s"], env: nil
+        )
         var seen = Set<String>()
         for (index, alias) in config.models.enumerated() {
             try check(!alias.name.isEmpty && !alias.ollamaModel.isEmpty, "models[\(index)]: name and ollama_model must not be empty", ["models", index], env: nil)

@@ -137,6 +137,7 @@ extension GatewayConfig.Usage: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case flush_interval_ms, batch_size, journal_dir, journal_segment_bytes, journal_warn_bytes, journal_max_bytes
         case journal_full_policy, journal_fsync, journal_fsync_interval_ms
+        case payload_logging, payload_max_bytes, redact_fields, retention_days, retention_interval_s
     }
 
     public init(from decoder: any Decoder) throws {
@@ -161,6 +162,16 @@ extension GatewayConfig.Usage: Decodable {
             journalFsync = value
         }
         journalFsyncIntervalMs = try c.decodeIfPresent(Int.self, forKey: .journal_fsync_interval_ms) ?? journalFsyncIntervalMs
+        if let text = try c.decodeIfPresent(String.self, forKey: .payload_logging) {
+            guard let value = PayloadLogging(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(forKey: .payload_logging, in: c, debugDescription: "expected off, metadata or full")
+            }
+            payloadLogging = value
+        }
+        payloadMaxBytes = try c.decodeIfPresent(Int.self, forKey: .payload_max_bytes) ?? payloadMaxBytes
+        redactFields = try c.decodeIfPresent([String].self, forKey: .redact_fields) ?? redactFields
+        retentionDays = try c.decodeIfPresent(Int.self, forKey: .retention_days) ?? retentionDays
+        retentionIntervalSeconds = try c.decodeIfPresent(Int.self, forKey: .retention_interval_s) ?? retentionIntervalSeconds
     }
 }
 

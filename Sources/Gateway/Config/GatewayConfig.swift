@@ -106,6 +106,26 @@ public struct GatewayConfig: Sendable {
             /// `fdatasync` after every record, on the request path: nothing is lost, each request waits for the disk.
             case always
         }
+
+        /// How much of each request is kept in `request_payloads` (see `PayloadPolicy`).
+        public enum PayloadLogging: String, Sendable {
+            /// Nothing (the default).
+            case off
+            /// Request parameters and the conversation's shape, never message text.
+            case metadata
+            /// The request body and the answer, redacted and capped.
+            case full
+        }
+        public var payloadLogging = PayloadLogging.off
+        /// Each stored request or answer is cut (and marked) above this many bytes.
+        public var payloadMaxBytes = 64 * 1024
+        /// Field names redacted from payloads besides the built-in ones (api_key, authorization, *token, …).
+        public var redactFields: [String] = []
+        /// Request log rows and payloads older than this many days are deleted; 0 keeps them forever.
+        /// `usage_daily` aggregates are always kept.
+        public var retentionDays = 0
+        /// How often the retention pass runs.
+        public var retentionIntervalSeconds = 3600
     }
 
     public struct Limits: Sendable {

@@ -18,6 +18,8 @@ struct ModelCalls: Sendable {
     let admission: Admission
     let metrics: GatewayMetrics
     let maxBodyBytes: Int
+    /// What of each request and answer payload logging keeps.
+    var payloads = PayloadPolicy.off
     /// How long a stream may stay silent before the client gets a keep-alive.
     var keepAliveInterval: Duration = .seconds(10)
     /// How long a streamed call waits for Ollama's answer to begin before answering `200` and waiting
@@ -36,7 +38,7 @@ struct ModelCalls: Sendable {
     ) async throws -> Response {
         // The usage journal is full (journal_full_policy: refuse): 503 before any work, and no usage to record.
         try recorder.checkAcceptsNewRequests()
-        let start = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint)
+        let start = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint, payloads: payloads)
         let watcher = await context.channel.closeWatcher
         let gone = ClosedFlag()
         let (result, finalMeter) = await withoutActuallyEscaping(serve) { serve in
@@ -105,7 +107,7 @@ struct ModelCalls: Sendable {
     ) async throws -> Response {
         try await metered(request, context: context, dialect: dialect, endpoint: endpoint) { request, meter in
             var request = request
-            let body = try await self.body(of: &request)
+            let body = try await self.body(of: &request, meter: &meter)
             let decoded: (ChatRequest, Extra)
             do throws(DialectError) {
                 decoded = try decode(body)
@@ -135,6 +137,13 @@ struct ModelCalls: Sendable {
             response.headers.append(contentsOf: limitHeaders)
             return response
         }
+    }
+
+    /// A metered request's body, refused with 413 past the configured size; payload logging sees it.
+    func body(of request: inout Request, meter: inout RequestMeter) async throws -> [UInt8] {
+        let body = try await body(of: &request)
+        meter.capturedRequest(body, userAgent: request.headers[.userAgent])
+        return body
     }
 
     /// The request body, refused with 413 past the configured size.
@@ -249,8 +258,12 @@ struct ModelCalls: Sendable {
         var splitter = LineSplitter()
         let answer = try await collect(upstream)
         meter.firstToken()
-        for line in splitter.append(answer) { decoder.decode(line: line).forEach { builder.add($0) } }
-        if let last = splitter.finish() { decoder.decode(line: last).forEach { builder.add($0) } }
+        for line in splitter.append(answer) + (splitter.finish().map { [$0] } ?? []) {
+            for event in decoder.decode(line: line) {
+                builder.add(event)
+                meter.capturedResponse(event)
+            }
+        }
         guard let completion = builder.completion, builder.failure == nil else {
             throw GatewayError(.upstreamUnavailable, "Ollama failed: \(builder.failure ?? "the answer ended early")", code: "upstream_error")
         }

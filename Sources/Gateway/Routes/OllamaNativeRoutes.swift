@@ -131,7 +131,7 @@ struct OllamaNativeRoutes: Sendable {
     private func decode(_ request: inout Request, meter: inout RequestMeter, stream: Bool? = nil) async throws -> OllamaNativeRequest {
         let native: OllamaNativeRequest
         do {
-            native = try OllamaNativeRequest(body: try await calls.body(of: &request))
+            native = try OllamaNativeRequest(body: try await calls.body(of: &request, meter: &meter))
         } catch let error as DialectError {
             throw GatewayError(error)
         }
@@ -147,6 +147,7 @@ struct OllamaNativeRoutes: Sendable {
         meter.firstToken()
         var decoder = decoder
         let events = decoder.decode(line: answer)
+        events.forEach { meter.capturedResponse($0) }
         if case .failed(let message) = events.last {
             throw GatewayError(.upstreamUnavailable, "Ollama failed: \(message)", code: "upstream_error")
         }

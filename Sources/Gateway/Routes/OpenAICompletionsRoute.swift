@@ -12,7 +12,7 @@ struct OpenAICompletionsRoute: Sendable {
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         try await calls.metered(request, context: context, dialect: .openai, endpoint: Self.endpoint) { request, meter in
             var request = request
-            let body = try await calls.body(of: &request)
+            let body = try await calls.body(of: &request, meter: &meter)
             let openAI: OpenAICompletionRequest
             do throws(DialectError) {
                 openAI = try OpenAICompletionRequest(json: body)
@@ -59,7 +59,7 @@ struct OpenAIEmbeddingsRoute: Sendable {
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         try await calls.metered(request, context: context, dialect: .openai, endpoint: Self.endpoint) { request, meter in
             var request = request
-            let body = try await calls.body(of: &request)
+            let body = try await calls.body(of: &request, meter: &meter)
             let openAI: OpenAIEmbeddingRequest
             do throws(DialectError) {
                 openAI = try OpenAIEmbeddingRequest(json: body)

@@ -60,6 +60,7 @@ struct EncodedStream<Decoder: NativeEventDecoder, Encoder: ChatStreamEncoder>: S
             case .failed(let message): failure = message
             case .finished: break
             }
+            meter.capturedResponse(event)
             out += encoder.encode(event)
         }
         return out
@@ -82,12 +83,12 @@ struct NativeStream<Decoder: NativeEventDecoder>: StreamTranslation {
     mutating func translate(_ chunk: [UInt8], meter: inout RequestMeter) -> [UInt8] {
         // The native client gets Ollama's first line as Ollama sent it: that is its first token.
         if !chunk.isEmpty { meter.firstToken() }
-        for line in splitter.append(chunk) where !decoder.isFinished { observe(line) }
+        for line in splitter.append(chunk) where !decoder.isFinished { observe(line, meter: &meter) }
         return chunk
     }
 
     mutating func finish(meter: inout RequestMeter) -> [UInt8] {
-        if let last = splitter.finish(), !decoder.isFinished { observe(last) }
+        if let last = splitter.finish(), !decoder.isFinished { observe(last, meter: &meter) }
         return []
     }
 
@@ -97,7 +98,10 @@ struct NativeStream<Decoder: NativeEventDecoder>: StreamTranslation {
     /// Ollama's own way of saying a stream failed: one more NDJSON line with an error.
     mutating func broken(_ message: String) -> [UInt8] { OllamaErrorBody.json(DialectError(.upstreamUnavailable, message)) + [0x0A] }
 
-    private mutating func observe(_ line: [UInt8]) {
-        for case .failed(let message) in decoder.decode(line: line) { failure = message }
+    private mutating func observe(_ line: [UInt8], meter: inout RequestMeter) {
+        for event in decoder.decode(line: line) {
+            if case .failed(let message) = event { failure = message }
+            meter.capturedResponse(event)
+        }
     }
 }

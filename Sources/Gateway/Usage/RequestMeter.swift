@@ -10,8 +10,11 @@ struct RequestMeter: Sendable {
     private let started = ContinuousClock.now
     private var upstreamStarted: ContinuousClock.Instant?
     private(set) var isFinished = false
+    /// The request's payload as payload logging keeps it; nil when payload logging is off.
+    private var payload: PayloadCapture?
 
-    init(context: GatewayRequestContext, dialect: String, endpoint: String) {
+    init(context: GatewayRequestContext, dialect: String, endpoint: String, payloads: PayloadPolicy = .off) {
+        payload = payloads.mode == .off ? nil : PayloadCapture(policy: payloads)
         record = UsageRecord(
             requestID: context.requestID, keyID: context.identity?.keyID ?? "anonymous", userID: context.identity?.userID,
             dialect: dialect, endpoint: endpoint, stream: false, outcome: .ok, httpStatus: 200, startedAt: Date()
@@ -29,6 +32,17 @@ struct RequestMeter: Sendable {
     }
 
     mutating func upstreamStarting() { upstreamStarted = .now }
+
+    /// Keeps what payload logging wants of the request body (nothing when it is off).
+    mutating func capturedRequest(_ body: some Sequence<UInt8>, userAgent: String?) {
+        guard payload != nil else { return }
+        payload?.request(body: Data(body), userAgent: userAgent)
+    }
+
+    /// Keeps what payload logging wants of one piece of the answer (nothing when it is off).
+    mutating func capturedResponse(_ event: ChatEvent) {
+        payload?.add(event)
+    }
 
     /// The request was admitted with `ticket`; the record carries it so its charges are settled.
     mutating func admitted(_ ticket: AdmissionTicket?) { record.admission = ticket }
@@ -60,6 +74,7 @@ struct RequestMeter: Sendable {
         record.errorType = errorType
         record.durationMs = Self.milliseconds(started.duration(to: now))
         if let upstreamStarted { record.upstreamMs = Self.milliseconds(upstreamStarted.duration(to: now)) }
+        record.payload = payload?.payload()
         return record
     }
 

@@ -42,6 +42,8 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var ollamaLoadNs: Int64?
     public var ollamaPromptEvalNs: Int64?
     public var ollamaEvalNs: Int64?
+    /// What payload logging kept of the request and answer; nil when payload logging is off.
+    public var payload: UsagePayload? = nil
     /// The limit charges to settle when the record is produced (nil when none were made).
     ///
     /// Not journaled: it is settled in ``UsageRecorder/record(_:)`` before the record is written, and a
@@ -75,5 +77,6 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         case ollamaLoadNs = "ollama_load_ns"
         case ollamaPromptEvalNs = "ollama_prompt_eval_ns"
         case ollamaEvalNs = "ollama_eval_ns"
+        case payload
     }
 }

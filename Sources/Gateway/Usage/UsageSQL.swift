@@ -8,9 +8,16 @@ enum UsageSQL {
         "duration_ms", "upstream_ms", "ollama_total_ns", "ollama_load_ns", "ollama_prompt_eval_ns", "ollama_eval_ns",
     ]
 
+    /// Columns of `request_payloads` bound per payload, in order.
+    static let payloadColumns = ["request_id", "mode", "request", "response", "truncated"]
+
     /// One statement: insert the rows (skipping request ids already logged), then fold exactly the inserted
-    /// rows into `usage_daily` and add their cost to `api_keys.spend_micros` and `users.spend_micros`.
+    /// rows into `usage_daily` (with their latency histograms), add their cost to `api_keys.spend_micros`
+    /// and `users.spend_micros`, and store the payloads of the inserted rows that carry one.
     /// All of it happens atomically or not at all, so a replayed record is never counted twice.
+    ///
+    /// Parameters: the request_log columns of every record first (`$1…$23` for the first), then, only when
+    /// some record carries a payload, the payload columns of those records.
     static func insert(_ records: [UsageRecord]) -> (String, [PostgresValue]) {
         var parameters: [PostgresValue] = []
         parameters.reserveCapacity(records.count * columns.count)
@@ -21,35 +28,59 @@ enum UsageSQL {
             parameters += values(record)
             tuples.append("(" + (1...columns.count).map { "$\(base + $0)" }.joined(separator: ",") + ")")
         }
+        var payloadTuples: [String] = []
+        for record in records {
+            guard let payload = record.payload else { continue }
+            let base = parameters.count
+            parameters += [.init(record.requestID), .init(payload.mode.rawValue), .init(payload.request), .init(payload.response), .init(payload.truncated)]
+            payloadTuples.append("(" + (1...payloadColumns.count).map { "$\(base + $0)" }.joined(separator: ",") + ")")
+        }
+        let payloads =
+            payloadTuples.isEmpty
+            ? ""
+            : """
+            , payloads AS (
+                INSERT INTO request_payloads (request_id, started_at, mode, request, response, truncated)
+                SELECT p.request_id, i.started_at, p.mode, p.request, p.response, p.truncated::boolean
+                FROM (VALUES \(payloadTuples.joined(separator: ", "))) AS p(\(payloadColumns.joined(separator: ", ")))
+                JOIN inserted i ON i.request_id = p.request_id
+                RETURNING 1
+            )
+            """
+        let bounds = LatencyHistogram.sqlBounds
         let sql = """
             WITH inserted AS (
                 INSERT INTO request_log (\(columns.joined(separator: ", ")))
                 VALUES \(tuples.joined(separator: ", "))
                 ON CONFLICT (request_id) DO NOTHING
-                RETURNING started_at, key_id, coalesce(served_model, requested_model, '') AS model, status,
-                          prompt_tokens, completion_tokens, cost_micros, duration_ms, user_id
+                RETURNING request_id, started_at, key_id, coalesce(served_model, requested_model, '') AS model, status,
+                          prompt_tokens, completion_tokens, cost_micros, duration_ms, ttft_ms, user_id
             ), daily AS (
-            INSERT INTO usage_daily AS d (day, key_id, model, requests, ok, failed, prompt_tokens, completion_tokens, cost_micros, duration_ms_sum)
-            SELECT (started_at AT TIME ZONE 'UTC')::date, key_id, model, count(*),
+            INSERT INTO usage_daily AS d (day, key_id, model, user_id, requests, ok, failed, prompt_tokens, completion_tokens,
+                                          cost_micros, duration_ms_sum, duration_hist, ttft_hist)
+            SELECT (started_at AT TIME ZONE 'UTC')::date, key_id, model, coalesce(user_id, ''), count(*),
                    count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status <> 'ok'),
-                   sum(prompt_tokens), sum(completion_tokens), sum(cost_micros), sum(duration_ms)
+                   sum(prompt_tokens), sum(completion_tokens), sum(cost_micros), sum(duration_ms),
+                   usage_histogram(array_agg(duration_ms), \(bounds)), usage_histogram(array_agg(ttft_ms), \(bounds))
             FROM inserted
-            GROUP BY 1, 2, 3
-            ON CONFLICT (day, key_id, model) DO UPDATE SET
+            GROUP BY 1, 2, 3, 4
+            ON CONFLICT (day, key_id, model, user_id) DO UPDATE SET
                 requests = d.requests + EXCLUDED.requests,
                 ok = d.ok + EXCLUDED.ok,
                 failed = d.failed + EXCLUDED.failed,
                 prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
                 completion_tokens = d.completion_tokens + EXCLUDED.completion_tokens,
                 cost_micros = d.cost_micros + EXCLUDED.cost_micros,
-                duration_ms_sum = d.duration_ms_sum + EXCLUDED.duration_ms_sum
+                duration_ms_sum = d.duration_ms_sum + EXCLUDED.duration_ms_sum,
+                duration_hist = usage_hist_add(d.duration_hist, EXCLUDED.duration_hist),
+                ttft_hist = usage_hist_add(d.ttft_hist, EXCLUDED.ttft_hist)
             RETURNING 1
             ), key_spend AS (
                 UPDATE api_keys k SET spend_micros = k.spend_micros + s.total
                 FROM (SELECT key_id, sum(cost_micros) AS total FROM inserted GROUP BY key_id) s
                 WHERE k.id = (CASE WHEN s.key_id ~ '^[0-9a-fA-F-]{36}$' THEN s.key_id::uuid END) AND s.total <> 0
                 RETURNING 1
-            )
+            )\(payloads)
             UPDATE users u SET spend_micros = u.spend_micros + s.total
             FROM (SELECT user_id, sum(cost_micros) AS total FROM inserted WHERE user_id IS NOT NULL GROUP BY user_id) s
             WHERE u.user_id = s.user_id AND s.total <> 0

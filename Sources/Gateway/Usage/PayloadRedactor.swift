@@ -1,0 +1,125 @@
+import Foundation
+
+/// Takes secrets out of a payload before it is stored. Pure code: no I/O, no state but the field names.
+///
+/// What is redacted, whatever the configuration:
+/// - the value of any object field named like a credential: `api_key`, `authorization`, `password`,
+///   `secret`, `cookie`, `private_key`, `credentials`, and any name ending in `token`, `secret`,
+///   `password` or `api_key` (`access_token`, `client_secret`, `x-api-key`, …). Names compare without
+///   case, `-` or `_`; `max_tokens` and other names ending in `tokens` are left alone;
+/// - in every string, anything that looks like a key: `sk-` followed by 20 or more key characters,
+///   and the credential after `Bearer `;
+/// - the fields named in `usage.redact_fields` (same comparison).
+struct PayloadRedactor: Sendable {
+    static let marker = "[REDACTED]"
+
+    /// Normalized names whose values are always redacted.
+    static let secretNames: Set<String> = [
+        "apikey", "authorization", "proxyauthorization", "password", "passwd", "passphrase", "secret", "cookie",
+        "setcookie", "privatekey", "credentials", "credential",
+    ]
+    /// Normalized name endings whose values are always redacted.
+    static let secretSuffixes = ["token", "secret", "password", "apikey"]
+    /// Characters a key may contain after `sk-`.
+    private static let keyCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_".utf8)
+    /// The shortest run after `sk-` taken for a key.
+    static let minimumKeyLength = 20
+
+    private let extraNames: Set<String>
+
+    init(extraFields: [String] = []) {
+        extraNames = Set(extraFields.map(Self.normalized))
+    }
+
+    static func normalized(_ name: String) -> String {
+        String(name.lowercased().unicodeScalars.filter { $0 != "-" && $0 != "_" })
+    }
+
+    /// Whether a field called `name` holds a secret.
+    func isSecret(field name: String) -> Bool {
+        let name = Self.normalized(name)
+        return Self.secretNames.contains(name) || extraNames.contains(name) || Self.secretSuffixes.contains { name.hasSuffix($0) }
+    }
+
+    /// A copy of a `JSONSerialization` value with every secret replaced by ``marker``.
+    func redact(_ value: Any) -> Any {
+        switch value {
+        case let object as [String: Any]:
+            var copy: [String: Any] = [:]
+            for (key, member) in object {
+                copy[key] = isSecret(field: key) && !(member is NSNull) ? Self.marker : redact(member)
+            }
+            return copy
+        case let array as [Any]:
+            return array.map(redact)
+        case let text as String:
+            return redact(text: text)
+        default:
+            return value
+        }
+    }
+
+    /// `text` with key-like runs (`sk-…`) and bearer credentials replaced by ``marker``.
+    func redact(text: String) -> String {
+        guard text.contains("sk-") || text.range(of: "bearer ", options: .caseInsensitive) != nil else { return text }
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        let marker = Array(Self.marker.utf8)
+        while index < bytes.count {
+            if let end = keyEnd(in: bytes, at: index) {
+                output += marker
+                index = end
+            } else if let (credentialStart, end) = bearerCredential(in: bytes, at: index) {
+                output += bytes[index..<credentialStart] + marker
+                index = end
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The end of an `sk-` key starting at `index`, if one does.
+    private func keyEnd(in bytes: [UInt8], at index: Int) -> Int? {
+        guard index + 3 <= bytes.count, bytes[index] == UInt8(ascii: "s"), bytes[index + 1] == UInt8(ascii: "k"),
+            bytes[index + 2] == UInt8(ascii: "-")
+        else { return nil }
+        // Not the tail of a longer word ("task-…").
+        if index > 0, Self.keyCharacters.contains(bytes[index - 1]), bytes[index - 1] != UInt8(ascii: "-") { return nil }
+        var end = index + 3
+        while end < bytes.count, Self.keyCharacters.contains(bytes[end]) { end += 1 }
+        return end - (index + 3) >= Self.minimumKeyLength ? end : nil
+    }
+
+    /// For `Bearer <credential>` at `index`: where the credential starts and ends.
+    private func bearerCredential(in bytes: [UInt8], at index: Int) -> (Int, Int)? {
+        let word = Array("bearer ".utf8)
+        guard index + word.count < bytes.count else { return nil }
+        for offset in 0..<word.count where bytes[index + offset] | 0x20 != word[offset] | 0x20 { return nil }
+        var start = index + word.count
+        while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
+        var end = start
+        while end < bytes.count, !Self.isSpaceOrQuote(bytes[end]) { end += 1 }
+        return end > start ? (start, end) : nil
+    }
+
+    private static func isSpaceOrQuote(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+            || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: ",")
+    }
+
+    /// `text` cut to at most `maxBytes` UTF-8 bytes (on a character boundary) plus a visible marker saying
+    /// how long it was; unchanged when it fits. Returns whether it was cut.
+    static func cap(_ text: String, maxBytes: Int) -> (text: String, truncated: Bool) {
+        let utf8 = text.utf8
+        guard utf8.count > maxBytes else { return (text, false) }
+        var cut = utf8.index(utf8.startIndex, offsetBy: max(0, maxBytes))
+        // Back off to the start of a UTF-8 sequence (continuation bytes are 0b10xxxxxx).
+        while cut > utf8.startIndex, utf8[cut] & 0xC0 == 0x80 { cut = utf8.index(before: cut) }
+        let kept = String(decoding: utf8[utf8.startIndex..<cut], as: UTF8.self)
+        return (kept + "…[truncated: \(utf8.count) bytes in all]", true)
+    }
+}
