@@ -59,7 +59,8 @@ public enum GatewayApplication {
 
         let calls = ModelCalls(
             ollama: ollama, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes,
-            payloads: PayloadPolicy(config: config.usage)
+            payloads: PayloadPolicy(config: config.usage), keepAliveInterval: .milliseconds(config.server.streamKeepAliveMs),
+            headGrace: .milliseconds(config.server.streamHeadGraceMs)
         )
         let chat = ChatCompletionsRoute(calls: calls)
         let messages = AnthropicMessagesRoute(calls: calls)

@@ -14,6 +14,14 @@ struct ConfigValidator {
             (0...3600).contains(config.server.shutdownGraceSeconds), "server.shutdown_grace_s must be from 0 to 3600",
             ["server", "shutdown_grace_s"], env: "TOLLGATE_SHUTDOWN_GRACE_S"
         )
+        try check(
+            (50...600_000).contains(config.server.streamKeepAliveMs), "server.stream_keepalive_ms must be from 50 to 600000",
+            ["server", "stream_keepalive_ms"], env: nil
+        )
+        try check(
+            (0...600_000).contains(config.server.streamHeadGraceMs), "server.stream_head_grace_ms must be from 0 to 600000",
+            ["server", "stream_head_grace_ms"], env: nil
+        )
         try check(!config.database.url.isEmpty, "no PostgreSQL URL: set database.url or DATABASE_URL", ["database", "url"], env: "DATABASE_URL")
         try check(
             config.database.url.hasPrefix("postgres://") || config.database.url.hasPrefix("postgresql://"),

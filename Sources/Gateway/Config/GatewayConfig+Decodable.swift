@@ -44,7 +44,7 @@ extension GatewayConfig.Limits: Decodable {
 
 extension GatewayConfig.Server: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case host, port, max_body_bytes, shutdown_grace_s
+        case host, port, max_body_bytes, shutdown_grace_s, stream_keepalive_ms, stream_head_grace_ms
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +54,8 @@ extension GatewayConfig.Server: Decodable {
         port = try c.decodeIfPresent(Int.self, forKey: .port) ?? port
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .max_body_bytes) ?? maxBodyBytes
         shutdownGraceSeconds = try c.decodeIfPresent(Int.self, forKey: .shutdown_grace_s) ?? shutdownGraceSeconds
+        streamKeepAliveMs = try c.decodeIfPresent(Int.self, forKey: .stream_keepalive_ms) ?? streamKeepAliveMs
+        streamHeadGraceMs = try c.decodeIfPresent(Int.self, forKey: .stream_head_grace_ms) ?? streamHeadGraceMs
     }
 }
 

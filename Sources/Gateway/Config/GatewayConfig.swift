@@ -24,6 +24,11 @@ public struct GatewayConfig: Sendable {
         public var maxBodyBytes = 16 * 1024 * 1024
         /// On SIGTERM/SIGINT, how long in-flight requests and streams may take to finish.
         public var shutdownGraceSeconds = 30
+        /// A stream silent this long gets a keep-alive (an SSE comment, Anthropic's `ping`).
+        public var streamKeepAliveMs = 10_000
+        /// How long a streamed call waits for Ollama's answer to begin before answering 200 and waiting
+        /// with keep-alives (Ollama's refusals within it are still HTTP errors).
+        public var streamHeadGraceMs = 2_000
     }
 
     public struct Auth: Sendable {
