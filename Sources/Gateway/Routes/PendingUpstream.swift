@@ -11,6 +11,8 @@ final class PendingUpstream: Sendable {
         var result: Result<UpstreamResponse, any Error>?
         var waiter: CheckedContinuation<Result<UpstreamResponse, any Error>?, Never>?
         var waiterID = 0
+        /// The waiter's timeout; cancelled as soon as the answer arrives, so no sleeping task outlives it.
+        var timer: Task<Void, Never>?
     }
 
     private let task: Task<UpstreamResponse, any Error>
@@ -21,11 +23,15 @@ final class PendingUpstream: Sendable {
         self.task = task
         Task {
             let result = await task.result
-            let waiter = self.state.withLock { state in
+            let (waiter, timer) = self.state.withLock { state in
                 state.result = result
-                defer { state.waiter = nil }
-                return state.waiter
+                defer {
+                    state.waiter = nil
+                    state.timer = nil
+                }
+                return (state.waiter, state.timer)
             }
+            timer?.cancel()
             waiter?.resume(returning: result)
         }
     }
@@ -52,14 +58,18 @@ final class PendingUpstream: Sendable {
                 continuation.resume(returning: ready)
                 return
             }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: timeout)
                 let waiter = self.state.withLock { state -> CheckedContinuation<Result<UpstreamResponse, any Error>?, Never>? in
                     guard state.waiterID == id, let waiter = state.waiter else { return nil }
                     state.waiter = nil
+                    state.timer = nil
                     return waiter
                 }
                 waiter?.resume(returning: nil)
+            }
+            state.withLock { state in
+                if state.waiterID == id, state.waiter != nil { state.timer = timer } else { timer.cancel() }
             }
         }
     }
