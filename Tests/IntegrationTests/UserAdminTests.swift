@@ -61,4 +61,16 @@ struct UserAdminTests {
             #expect(actions?.contains("user.new") == true)
         }
     }
+
+    @Test("Moving a key to a new user_id with /key/update creates that user, as /key/generate does")
+    func updateCreatesUser() async throws {
+        try await GatewayHarness.run { gateway in
+            let secret = try await gateway.newSecret()
+            let moved = try await gateway.post("/key/update", json: #"{"key":"\#(secret)","user_id":"hana"}"#)
+            #expect(moved.status == .ok)
+            let info = try await gateway.get("/user/info?user_id=hana")
+            #expect(info.status == .ok)
+            #expect((info.json?["keys"] as? [[String: Any]])?.count == 1)
+        }
+    }
 }

@@ -90,7 +90,8 @@ struct KeyAdminRoutes: Sendable {
         let hash = try Self.hash(naming: try fields.requiredString("key"))
         var columns = ColumnValues()
         try await readKeyFields(fields, into: &columns)
-        let row = try await modify(hash: hash, action: "key.update", columns: columns, actor: context.identity?.keyID)
+        let newUser = fields.isPresent("user_id") ? try fields.string("user_id") : nil
+        let row = try await modify(hash: hash, action: "key.update", columns: columns, actor: context.identity?.keyID, ensureUser: newUser)
         return AdminResponse.json(AdminResponse.key(row))
     }
 
@@ -161,8 +162,10 @@ struct KeyAdminRoutes: Sendable {
     }
 
     /// Updates the key with `hash`, audits it, tells every gateway; returns the row after the change.
+    /// `ensureUser`: a user the key now belongs to, created (with no limits of its own) if it is new, as
+    /// `/key/generate` does.
     private func modify(
-        hash: String, action: String, columns: ColumnValues, actor: String?, alsoInvalidate: [String] = []
+        hash: String, action: String, columns: ColumnValues, actor: String?, alsoInvalidate: [String] = [], ensureUser: String? = nil
     ) async throws -> [String: Any] {
         var columns = columns
         columns.set("updated_at", .init(Date()))
@@ -171,6 +174,9 @@ struct KeyAdminRoutes: Sendable {
             try await store.change(actor: actor ?? "master") { connection in
                 let before = try connection.query("SELECT row_to_json(k)::text AS row FROM api_keys k WHERE key_hash = $1 FOR UPDATE", [.text(hash)])
                 guard let beforeRow = returnedRow(before) else { return nil }
+                if let ensureUser {
+                    try connection.query("INSERT INTO users (user_id) VALUES ($1) ON CONFLICT DO NOTHING", [.text(ensureUser)])
+                }
                 let after = try connection.query(
                     "UPDATE api_keys SET \(change.assignments(from: 2)) WHERE key_hash = $1 RETURNING row_to_json(api_keys)::text AS row",
                     [.text(hash)] + change.values
