@@ -33,6 +33,25 @@ struct UsagePipelineTests {
         recorder.journal.close()
     }
 
+    @Test("A journal that cannot be written (a full disk) refuses new work until the memory-only records are in PostgreSQL")
+    func unwritableJournalRefuses() async throws {
+        let (pool, directory) = try await Self.database()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let recorder = try UsageRecorder(pool: pool, config: Self.usage(directory), metrics: GatewayMetrics(), logger: TestServices.logger)
+        #expect(recorder.acceptsNewRequests)
+        recorder.journal.failAppendsForTesting(true)
+        let records = Self.records(3)
+        recorder.record(records[0])
+        #expect(!recorder.acceptsNewRequests, "a record that exists only in memory stops new work under `refuse`")
+        #expect(throws: GatewayError.self) { try recorder.checkAcceptsNewRequests() }
+        recorder.journal.failAppendsForTesting(false)
+        #expect(await recorder.flush())
+        #expect(recorder.acceptsNewRequests, "once PostgreSQL has it, work resumes")
+        let rows = try await pool.query("SELECT count(*) AS c FROM request_log")
+        #expect(rows.value(0, "c") == "1")
+        recorder.journal.close()
+    }
+
     @Test("A journal left by a crash is replayed on start; rows PostgreSQL already had are not counted twice; a torn tail is passed over")
     func replaysAfterACrash() async throws {
         let (pool, directory) = try await Self.database()

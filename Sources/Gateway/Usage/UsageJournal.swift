@@ -72,7 +72,12 @@ final class UsageJournal: Sendable {
         /// A segment was created or deleted since the last directory sync.
         var directoryChanged = false
         var isClosed = false
+        /// Tests: appends fail as on a full disk.
+        var failsAppends = false
     }
+
+    /// Makes every append fail as on a full disk (tests of what the recorder does then).
+    func failAppendsForTesting(_ fails: Bool) { state.withLock { $0.failsAppends = fails } }
 
     /// Opens (creating it if needed) and locks `directory`, and takes stock of the segments an earlier process left.
     init(directory: String, segmentBytes: Int, fsync: Fsync, logger: Logger) throws {
@@ -164,6 +169,7 @@ final class UsageJournal: Sendable {
     func append(_ frame: [UInt8]) throws -> Position {
         try state.withLock { state in
             guard !state.isClosed else { throw UsageJournalError("the usage journal is closed") }
+            if state.failsAppends { throw UsageJournalError.posix("write failed (simulated full disk)") }
             if let active = state.active, let segment = state.segments[active.number],
                 segment.size > 0, segment.size + frame.count > segmentBytes
             {

@@ -145,6 +145,9 @@ final class UsageRecorder: Sendable {
             logger.error(
                 "usage journal write failed; the record is kept in memory only", metadata: ["request_id": "\(record.requestID)", "error": "\(failure)"]
             )
+            // A journal that cannot be written (disk full) counts as full: under `refuse`, new work waits
+            // until the records that exist only in memory are in PostgreSQL (see `updateRefusal`).
+            updateRefusal()
         }
     }
 
@@ -189,13 +192,16 @@ final class UsageRecorder: Sendable {
             }
             var released: [UInt64: Int] = [:]
             for entry in batch { if let segment = entry.segment { released[segment, default: 0] += 1 } }
-            state.withLock { state in
+            let wasUnjournaled = state.withLock { state in
+                let before = state.unjournaled
                 state.queue.removeFirst(batch.count)
                 state.unjournaled -= batch.count - released.values.reduce(0, +)
+                return before > 0
             }
             backlog.remove(records)
             journal.release(released)
             journalChanged(appended: false)
+            if wasUnjournaled { updateRefusal() }
             metrics.usageWritten(batch.count)
         }
     }
@@ -265,15 +271,22 @@ final class UsageRecorder: Sendable {
 
     // MARK: Bounds and metrics
 
+    /// Whether new model requests are refused: under `journal_full_policy: refuse`, while the journal is
+    /// over its bound or while some record exists only in memory because the journal could not be written.
+    private func updateRefusal() {
+        let refuses = state.withLock { state in
+            state.bounds.refusesNewRequests || (state.bounds.policy == .refuse && state.unjournaled > 0)
+        }
+        refusing.store(refuses, ordering: .relaxed)
+    }
+
     /// The journal grew or shrank: move the gauges, and log threshold crossings (once each).
     private func journalChanged(appended: Bool) {
         let bytes = journal.bytes
-        let (events, refuses) = state.withLock { state in
-            (state.bounds.update(bytes: bytes, appended: appended), state.bounds.refusesNewRequests)
-        }
+        let events = state.withLock { state in state.bounds.update(bytes: bytes, appended: appended) }
         metrics.usageJournal(bytes: bytes)
         guard !events.isEmpty else { return }
-        refusing.store(refuses, ordering: .relaxed)
+        updateRefusal()
         for event in events { report(event) }
     }
 
