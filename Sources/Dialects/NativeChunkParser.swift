@@ -1,4 +1,5 @@
-/// A fast reader for Ollama's native chat objects, the one JSON parsed per streamed token.
+/// A fast reader for Ollama's native answer objects (`/api/chat`, and `/api/generate`, whose `response` and
+/// `thinking` are read as the message's content and thinking), the one JSON parsed per streamed token.
 ///
 /// It scans the bytes once, decodes the few fields Tollgate uses (`message.content`,
 /// `message.thinking`, `done`, `done_reason`, the metrics, `error`), and skips everything else,
@@ -31,35 +32,16 @@ enum NativeChunkParser {
                 }
                 chunk.message = message
                 return ok
-            case "model": chunk.model = reader.optionalString()
-            case "created_at": chunk.created_at = reader.optionalString()
-            case "done": chunk.done = reader.bool()
-            case "done_reason": chunk.done_reason = reader.optionalString()
-            case "error": chunk.error = reader.optionalString()
-            case "total_duration": chunk.total_duration = reader.integer()
-            case "load_duration": chunk.load_duration = reader.integer()
-            case "prompt_eval_count": chunk.prompt_eval_count = reader.integer().map(Int.init)
-            case "prompt_eval_duration": chunk.prompt_eval_duration = reader.integer()
-            case "eval_count": chunk.eval_count = reader.integer().map(Int.init)
-            case "eval_duration": chunk.eval_duration = reader.integer()
-            default: return reader.skipValue()
-            }
-            return reader.isValid
-        }
-        guard ok else { return nil }
-        reader.skipWhitespace()
-        return reader.atEnd ? chunk : nil
-    }
-
-    /// Reads one object of `/api/generate`'s answer (`response`, `thinking`, `done`, metrics, `error`).
-    /// The final chunk's `context` (a long token array) is skipped without being decoded.
-    static func parseGenerate(_ bytes: UnsafeRawBufferPointer) -> OllamaGenerateChunk? {
-        var reader = Reader(bytes: bytes)
-        var chunk = OllamaGenerateChunk()
-        let ok = reader.object { reader, key in
-            switch key {
-            case "response": chunk.response = reader.optionalString()
-            case "thinking": chunk.thinking = reader.optionalString()
+            // `/api/generate` answers carry the message's two texts at the top level (its `context` token
+            // array is skipped); reading them into `message` lets one decoder serve both endpoints.
+            case "response":
+                var message = chunk.message ?? OllamaChatChunk.Message()
+                message.content = reader.optionalString()
+                chunk.message = message
+            case "thinking":
+                var message = chunk.message ?? OllamaChatChunk.Message()
+                message.thinking = reader.optionalString()
+                chunk.message = message
             case "model": chunk.model = reader.optionalString()
             case "created_at": chunk.created_at = reader.optionalString()
             case "done": chunk.done = reader.bool()

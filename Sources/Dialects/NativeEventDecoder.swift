@@ -12,4 +12,3 @@ public protocol NativeEventDecoder: Sendable {
 }
 
 extension NativeChatDecoder: NativeEventDecoder {}
-extension NativeGenerateDecoder: NativeEventDecoder {}

@@ -37,10 +37,3 @@ public struct OllamaChatChunk: Decodable, Sendable, Equatable {
     /// Present only on an error line (`{"error":"…"}`), before or in the middle of a stream.
     public var error: String?
 }
-
-/// Ollama's error body, `{"error": "…"}`.
-public struct OllamaError: Codable, Sendable, Equatable {
-    public var error: String
-
-    public init(error: String) { self.error = error }
-}

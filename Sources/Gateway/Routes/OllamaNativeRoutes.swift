@@ -74,13 +74,8 @@ struct OllamaNativeRoutes: Sendable {
     /// `POST /api/show`: a model's details, for models the key may use.
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var request = request
-        let native: OllamaNativeRequest
-        do {
-            native = try OllamaNativeRequest(body: try await calls.body(of: &request))
-        } catch let error as DialectError {
-            throw GatewayError(error)
-        }
         var meter = RequestMeter(context: context, dialect: Dialect.ollama.rawValue, endpoint: "/api/show")
+        let native = try await decode(&request, meter: &meter)
         let model = try await calls.resolve(native.model, context: context, meter: &meter)
         let upstream = try await calls.call(
             "/api/show", body: native.body(model: model.ollamaModel), model: native.model, meter: &meter, context: context, passErrors: true
@@ -128,6 +123,7 @@ struct OllamaNativeRoutes: Sendable {
 
     // MARK: Steps
 
+    /// The native request in `request`'s body (given to payload logging through `meter`); Ollama's words for a bad one.
     private func decode(_ request: inout Request, meter: inout RequestMeter, stream: Bool? = nil) async throws -> OllamaNativeRequest {
         let native: OllamaNativeRequest
         do {
