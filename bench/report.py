@@ -6,6 +6,10 @@ Usage: report.py RAW_DIR TARGETS WORKLOADS [NOTES_FILE]
   TARGETS    comma list, e.g. direct,nginx,tollgate (columns in this order)
   WORKLOADS  comma list of workload:conc, e.g. chat:1,chat:16,chat-stream:256 (rows in this order)
   NOTES_FILE optional text printed under the table (e.g. Tollgate's RSS)
+Beside each wrk output, RAW_DIR may hold <workload>_c<conc>_<target>.cpu ("TICKS CLK_TCK": the
+target process's CPU time during that run) and callgrind_<target>_<stream>.txt ("INSTRUCTIONS N":
+instructions counted over N requests); they add the CPU-per-request columns and the instruction
+table.
 Standard library only.
 """
 import os
@@ -51,6 +55,23 @@ def parse_wrk(path):
     return r
 
 
+def cpu_ms_per_request(path, requests):
+    """CPU milliseconds per request from a .cpu file and wrk's request count, or None."""
+    if not requests or not os.path.exists(path):
+        return None
+    ticks, hz = open(path).read().split()
+    return int(ticks) * 1000.0 / int(hz) / requests
+
+
+def instructions(raw_dir, target, stream):
+    """(instructions per request, requests counted) from a callgrind summary file, or None."""
+    path = os.path.join(raw_dir, f"callgrind_{target}_{stream}.txt")
+    if not os.path.exists(path):
+        return None
+    total, n = open(path).read().split()
+    return int(total) / int(n), int(n)
+
+
 def fmt(v, digits=2):
     return "-" if v is None else f"{v:.{digits}f}"
 
@@ -65,8 +86,9 @@ def main():
     extra = [t for t in ("nginx", "tollgate") if t in targets]
     if "direct" in targets:
         header += [f"+p50 {t} ms" for t in extra]
+    header += [f"{t} cpu ms" for t in extra]
     if "nginx" in targets and "tollgate" in targets:
-        header += ["tg/nginx req/s", "tg/nginx p50"]
+        header += ["tg/nginx req/s", "tg/nginx p50", "tg/nginx cpu"]
 
     rows, flags = [], []
     for w in workloads:
@@ -91,12 +113,18 @@ def main():
                 r = res[t]
                 ok = d and r and d["p50"] is not None and r["p50"] is not None
                 row.append(f"{r['p50'] - d['p50']:+.2f}" if ok else "-")
+        cpu = {}
+        for t in extra:
+            r = res[t]
+            cpu[t] = cpu_ms_per_request(os.path.join(raw_dir, f"{name}_c{conc}_{t}.cpu"), r and r["requests"])
+            row.append(fmt(cpu[t], 3))
         if "nginx" in targets and "tollgate" in targets:
             n, g = res["nginx"], res["tollgate"]
             ok_rps = n and g and n["rps"] and g["rps"] is not None
             ok_p50 = n and g and n["p50"] and g["p50"] is not None
             row.append(f"{g['rps'] / n['rps']:.3f}" if ok_rps else "-")
             row.append(f"{g['p50'] / n['p50']:.3f}" if ok_p50 else "-")
+            row.append(f"{cpu['tollgate'] / cpu['nginx']:.1f}" if cpu["tollgate"] and cpu["nginx"] else "-")
         rows.append(row)
 
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
@@ -108,6 +136,18 @@ def main():
     for row in rows:
         print(line(row))
     print()
+    counted = {(t, st): instructions(raw_dir, t, st) for t in extra for st in ("nostream", "stream")}
+    if any(counted.values()):
+        print("Instructions per request (valgrind --tool=callgrind, fixed request count; repeatable):")
+        for st, label in (("nostream", "chat, non-streamed"), ("stream", "chat, streamed (20 chunks)")):
+            cells = []
+            for t in extra:
+                c = counted[(t, st)]
+                cells.append(f"{t} {c[0]:,.0f} (over {c[1]})" if c else f"{t} -")
+            n, g = counted.get(("nginx", st)), counted.get(("tollgate", st))
+            ratio = f"  tg/nginx {g[0] / n[0]:.1f}x" if n and g else ""
+            print(f"  {label}: " + ", ".join(cells) + ratio)
+        print()
     if flags:
         print("FLAGGED (a '!' after req/s marks these cells; their req/s counts failed responses too):")
         for f in flags:

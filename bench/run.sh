@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Tollgate benchmark: one command, loopback only, a few minutes.
 #
-# Measures the same chat workloads three ways against one fake Ollama
-# (.build/release/fake-ollama --chunks 20 --chunk-delay-ms 5):
+# Measures the same chat workloads three ways against one fake Ollama that answers a non-streamed
+# call at once and streams 20 chunks 5 ms apart (.build/release/fake-ollama --chunks 20
+# --chunk-delay-ms 5 --whole-reply-delay-ms 0), so a non-streamed point measures the proxies' own
+# cost, not the fake's generation time:
 #   direct    wrk -> fake Ollama                  (POST /api/chat, Ollama's native dialect)
 #   nginx     wrk -> nginx -> fake Ollama          (bare reverse proxy: the floor for any proxy)
-#   tollgate  wrk -> Tollgate -> fake Ollama       (POST /v1/chat/completions, OpenAI dialect,
-#                                                   with auth, PostgreSQL and Redis in the loop)
-# Workloads: non-streaming chat at concurrency 1, 16, 64; streaming chat at 16 and 256.
+#   tollgate  wrk -> Tollgate -> fake Ollama       (OpenAI /v1/chat/completions or Anthropic
+#                                                   /v1/messages, with a virtual key that has every
+#                                                   limit set, payload logging on, PostgreSQL and
+#                                                   Redis in the loop)
+# Workloads: non-streaming chat at concurrency 1, 16, 64; Anthropic messages at 16; streaming chat
+# at 1 and 256. For nginx and Tollgate it also reads the process's CPU time from /proc around each
+# cell and reports CPU milliseconds per request.
+# Then, unless BENCH_CALLGRIND=0: instructions per request, counted by valgrind --tool=callgrind
+# over a fixed number of requests (one non-streamed and one streamed shape), for Tollgate and for
+# nginx. Instruction counts do not move with machine noise: they are the figure to compare across
+# commits.
 # Then the usage pipeline alone (`tollgate bench-usage`): N synthetic usage records journaled, then
 # drained into PostgreSQL in batches; it reports the sustained records per second into PostgreSQL.
 # Prints one table and saves it to bench/results/latest.txt (raw wrk outputs in
@@ -18,6 +28,8 @@
 #   BENCH_WARMUP=2         seconds of unrecorded warm-up before each measurement
 #   BENCH_TARGETS="direct nginx tollgate"   which columns to measure
 #   BENCH_SKIP_BUILD=1     use the existing .build/release binaries
+#   BENCH_CALLGRIND=1      count instructions per request under callgrind (0: skip)
+#   BENCH_CALLGRIND_REQUESTS=200   requests per counted shape
 #   BENCH_USAGE_RECORDS=200000   usage records for the pipeline measurement (0: skip it)
 set -euo pipefail
 
@@ -28,11 +40,15 @@ cd "$ROOT"
 DURATION=${BENCH_DURATION:-8}
 USAGE_RECORDS=${BENCH_USAGE_RECORDS:-200000}
 WARMUP=${BENCH_WARMUP:-2}
+CALLGRIND=${BENCH_CALLGRIND:-1}
+CALLGRIND_REQUESTS=${BENCH_CALLGRIND_REQUESTS:-200}
 read -r -a TARGETS <<<"${BENCH_TARGETS:-direct nginx tollgate}"
-# name:concurrency; "chat" is non-streaming, "chat-stream" streaming.
-WORKLOADS=(chat:1 chat:16 chat:64 chat-stream:16 chat-stream:256)
+# name:concurrency; "chat" is non-streaming OpenAI chat, "messages" non-streaming Anthropic
+# messages (direct and nginx send the same native call for both), "chat-stream" streaming chat.
+WORKLOADS=(chat:1 chat:16 chat:64 messages:16 chat-stream:1 chat-stream:256)
 FAKE_CHUNKS=20
 FAKE_CHUNK_DELAY_MS=5
+FAKE_WHOLE_REPLY_DELAY_MS=0
 MASTER_KEY=bench-master-key
 
 BIN=.build/release
@@ -98,7 +114,8 @@ wait_http() {
 
 # --- Fake Ollama ---------------------------------------------------------------------------------
 # --port 0: it picks a free port and prints "fake-ollama listening on http://HOST:PORT".
-"$BIN/fake-ollama" --port 0 --chunks "$FAKE_CHUNKS" --chunk-delay-ms "$FAKE_CHUNK_DELAY_MS" >"$TMP/fake.log" 2>&1 &
+"$BIN/fake-ollama" --port 0 --chunks "$FAKE_CHUNKS" --chunk-delay-ms "$FAKE_CHUNK_DELAY_MS" \
+  --whole-reply-delay-ms "$FAKE_WHOLE_REPLY_DELAY_MS" >"$TMP/fake.log" 2>&1 &
 FAKE_PID=$!
 PIDS+=("$FAKE_PID")
 FAKE_PORT=""
@@ -113,34 +130,38 @@ wait_http "http://127.0.0.1:$FAKE_PORT/api/version" 10 "$FAKE_PID" fake-ollama "
 log "fake-ollama on 127.0.0.1:$FAKE_PORT (pid $FAKE_PID)"
 
 # --- nginx: a bare reverse proxy to the fake ------------------------------------------------------
-if has_target nginx; then
-  NGINX_PORT=$(free_port)
-  mkdir -p "$TMP/nginx"
-  nginx_user=""
-  # As root nginx would switch its worker to 'nobody'; keep it as the current user.
+# start_nginx DIR PORT [WRAPPER...]: writes DIR/nginx.conf and starts nginx (under WRAPPER, e.g.
+# valgrind, when given); sets STARTED_PID. One process (master_process off), so its CPU time and
+# instruction count are all of nginx's work.
+start_nginx() {
+  local dir=$1 port=$2
+  shift 2
+  mkdir -p "$dir"
+  local nginx_user=""
+  # As root nginx would switch to 'nobody'; keep it as the current user.
   if [ "$(id -u)" -eq 0 ]; then nginx_user="user $(id -un);"; fi
-  cat >"$TMP/nginx/nginx.conf" <<EOF
+  cat >"$dir/nginx.conf" <<EOF
 # Generated by bench/run.sh: the thinnest reasonable proxy in front of the fake Ollama.
 $nginx_user
-worker_processes 1;
+master_process off;
 daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
 worker_rlimit_nofile 20000;
 events { worker_connections 8192; }
 http {
   access_log off;
-  client_body_temp_path $TMP/nginx/client_body;
-  proxy_temp_path $TMP/nginx/proxy;
-  fastcgi_temp_path $TMP/nginx/fastcgi;
-  uwsgi_temp_path $TMP/nginx/uwsgi;
-  scgi_temp_path $TMP/nginx/scgi;
+  client_body_temp_path $dir/client_body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
   upstream fake_ollama {
     server 127.0.0.1:$FAKE_PORT;
     keepalive 128;                     # HTTP/1.1 keep-alive to the upstream
   }
   server {
-    listen 127.0.0.1:$NGINX_PORT;
+    listen 127.0.0.1:$port;
     location / {
       proxy_pass http://fake_ollama;
       proxy_http_version 1.1;
@@ -152,14 +173,38 @@ http {
   }
 }
 EOF
-  "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" >"$TMP/nginx/stdout.log" 2>&1 &
-  NGINX_PID=$!
-  PIDS+=("$NGINX_PID")
+  "$@" "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+}
+
+if has_target nginx; then
+  NGINX_PORT=$(free_port)
+  start_nginx "$TMP/nginx" "$NGINX_PORT"
+  NGINX_PID=$STARTED_PID
   wait_http "http://127.0.0.1:$NGINX_PORT/api/version" 10 "$NGINX_PID" nginx "$TMP/nginx/error.log"
   log "nginx on 127.0.0.1:$NGINX_PORT (pid $NGINX_PID)"
 fi
 
 # --- Tollgate, with private PostgreSQL + Redis ----------------------------------------------------
+# The shipped config with payload logging on (every request's body and answer, redacted, written
+# with its usage row): the benchmark measures a gateway with all its recording turned on.
+TOLLGATE_CONFIG_FILE=$TMP/tollgate.yaml
+sed 's/^  payload_logging: off/  payload_logging: full/' config/tollgate.yaml >"$TOLLGATE_CONFIG_FILE"
+grep -q '^  payload_logging: full' "$TOLLGATE_CONFIG_FILE" || die "could not turn payload logging on in the benchmark config"
+
+# start_tollgate PORT DATA_DIR LOG [WRAPPER...]: starts `tollgate serve` (under WRAPPER when given);
+# sets STARTED_PID.
+start_tollgate() {
+  local port=$1 data=$2 logf=$3
+  shift 3
+  TOLLGATE_CONFIG=$TOLLGATE_CONFIG_FILE TOLLGATE_MASTER_KEY=$MASTER_KEY DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL \
+    OLLAMA_BASE_URL="http://127.0.0.1:$FAKE_PORT" TOLLGATE_HOST=127.0.0.1 TOLLGATE_PORT=$port TOLLGATE_DATA_DIR=$data \
+    "$@" "$BIN/tollgate" serve >"$logf" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+}
+
 if has_target tollgate; then
   SERVICES_UP=1
   scripts/services.sh start "$TMP/services" >/dev/null
@@ -167,12 +212,8 @@ if has_target tollgate; then
   source "$TMP/services/env"
   TOLLGATE_PORT=$(free_port)
   # Its own data dir: a gateway started by scripts/run.sh in this checkout holds data/journal's lock.
-  TOLLGATE_MASTER_KEY=$MASTER_KEY DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL \
-    OLLAMA_BASE_URL="http://127.0.0.1:$FAKE_PORT" TOLLGATE_HOST=127.0.0.1 TOLLGATE_PORT=$TOLLGATE_PORT \
-    TOLLGATE_DATA_DIR="$TMP/tollgate-data" \
-    "$BIN/tollgate" serve >"$TMP/tollgate.log" 2>&1 &
-  TOLLGATE_PID=$!
-  PIDS+=("$TOLLGATE_PID")
+  start_tollgate "$TOLLGATE_PORT" "$TMP/tollgate-data" "$TMP/tollgate.log"
+  TOLLGATE_PID=$STARTED_PID
   wait_http "http://127.0.0.1:$TOLLGATE_PORT/health/live" 60 "$TOLLGATE_PID" tollgate "$TMP/tollgate.log"
   log "tollgate on 127.0.0.1:$TOLLGATE_PORT (pid $TOLLGATE_PID)"
   # The load uses a virtual key with every limit set (far above the load), so each request pays for
@@ -183,26 +224,41 @@ if has_target tollgate; then
   [ -n "$BENCH_KEY" ] || { log "error: could not create the benchmark key"; exit 1; }
 fi
 
-# url_for TARGET -> the chat URL of that target; dialect_for TARGET -> native|openai
+# url_for TARGET WORKLOAD -> the URL that workload calls on that target;
+# dialect_for TARGET WORKLOAD -> native|openai|anthropic (the body bench/chat.lua sends).
 url_for() {
   case "$1" in
     direct) echo "http://127.0.0.1:$FAKE_PORT/api/chat" ;;
     nginx) echo "http://127.0.0.1:$NGINX_PORT/api/chat" ;;
-    tollgate) echo "http://127.0.0.1:$TOLLGATE_PORT/v1/chat/completions" ;;
+    tollgate)
+      if [ "$2" = messages ]; then echo "http://127.0.0.1:$TOLLGATE_PORT/v1/messages"
+      else echo "http://127.0.0.1:$TOLLGATE_PORT/v1/chat/completions"; fi ;;
   esac
 }
-dialect_for() { if [ "$1" = tollgate ]; then echo openai; else echo native; fi; }
+dialect_for() {
+  if [ "$1" != tollgate ]; then echo native
+  elif [ "$2" = messages ]; then echo anthropic
+  else echo openai; fi
+}
+# pid_for TARGET -> the process whose CPU time is that target's cost (none for direct).
+pid_for() {
+  case "$1" in
+    nginx) echo "$NGINX_PID" ;;
+    tollgate) echo "$TOLLGATE_PID" ;;
+  esac
+}
+# cpu_ticks PID -> user + system CPU time of the process (all its threads), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # --- Sanity check: one request of each kind per target must answer 200 -------------------------
 for t in "${TARGETS[@]}"; do
-  for stream in false true; do
-    # The same body is valid in both dialects (Ollama native and OpenAI).
-    body='{"model":"llama3.2","messages":[{"role":"user","content":"hello"}],"stream":'$stream'}'
-    code=$(curl -s -o "$TMP/sanity.out" -w '%{http_code}' --max-time 10 -X POST \
-      -H 'Content-Type: application/json' -H "Authorization: Bearer $MASTER_KEY" -d "$body" "$(url_for "$t")" || true)
-    if [ "$code" != 200 ]; then
-      log "WARNING: $t stream=$stream answered HTTP $code: $(head -c 300 "$TMP/sanity.out" 2>/dev/null)"
-    fi
+  for w in chat messages; do
+    for stream in nostream stream; do
+      [ "$w" = messages ] && [ "$stream" = stream ] && continue
+      if ! python3 bench/fixed_requests.py "$(url_for "$t" "$w")" 1 "$(dialect_for "$t" "$w")" "$stream" "${BENCH_KEY:-$MASTER_KEY}"; then
+        log "WARNING: $t $w $stream did not answer 200"
+      fi
+    done
   done
 done
 
@@ -219,14 +275,76 @@ for w in "${WORKLOADS[@]}"; do
   threads=2
   [ "$conc" -lt 2 ] && threads=$conc
   for t in "${TARGETS[@]}"; do
-    url=$(url_for "$t")
-    args=(-t"$threads" -c"$conc" --timeout 10s -s bench/chat.lua "$url" -- "$(dialect_for "$t")" "$stream" "${BENCH_KEY:-}")
+    url=$(url_for "$t" "$name")
+    args=(-t"$threads" -c"$conc" --timeout 10s -s bench/chat.lua "$url" -- "$(dialect_for "$t" "$name")" "$stream" "${BENCH_KEY:-}")
     if [ "$WARMUP" -gt 0 ]; then wrk -d"${WARMUP}s" "${args[@]}" >/dev/null 2>&1 || true; fi
     log "$name c=$conc $t"
+    pid=$(pid_for "$t")
+    before=""
+    [ -z "$pid" ] || before=$(cpu_ticks "$pid")
     wrk -d"${DURATION}s" --latency "${args[@]}" >"$RAW/${name}_c${conc}_${t}.txt" 2>&1 \
       || log "WARNING: wrk failed for $t $name c=$conc (see the raw output)"
+    # CPU ticks the process used during the measured run; report.py divides by wrk's request count.
+    [ -z "$pid" ] || echo $(( $(cpu_ticks "$pid") - before )) "$(getconf CLK_TCK)" >"$RAW/${name}_c${conc}_${t}.cpu"
   done
 done
+
+# --- Instructions per request (callgrind) --------------------------------------------------------
+# A second Tollgate and a second nginx under valgrind --tool=callgrind, instrumentation off until
+# they are up. For each shape: warm up, zero the counters, send exactly CALLGRIND_REQUESTS requests
+# one after another, wait for the work they leave behind (usage rows are written in batches every
+# 200 ms), dump, and divide the total instruction count by the number of requests.
+# count_instructions NAME PID URL DIALECT STREAM -> writes RAW/callgrind_NAME_STREAM.txt
+count_instructions() {
+  local name=$1 pid=$2 url=$3 dialect=$4 stream=$5 out
+  python3 bench/fixed_requests.py "$url" 20 "$dialect" "$stream" "${BENCH_KEY:-$MASTER_KEY}" || return 1
+  sleep 1
+  callgrind_control -z "$pid" >/dev/null
+  python3 bench/fixed_requests.py "$url" "$CALLGRIND_REQUESTS" "$dialect" "$stream" "${BENCH_KEY:-$MASTER_KEY}" || return 1
+  sleep 2
+  rm -f "$TMP/callgrind/$name".out.*
+  callgrind_control -d "$pid" >/dev/null
+  for _ in $(seq 1 100); do
+    out=$(ls "$TMP/callgrind/$name".out.* 2>/dev/null | head -n 1)
+    [ -n "$out" ] && grep -q '^totals:' "$out" && break
+    sleep 0.1
+  done
+  [ -n "$out" ] || return 1
+  awk -v n="$CALLGRIND_REQUESTS" '/^(totals|summary):/ {print $2, n; exit}' "$out" >"$RAW/callgrind_${name}_${stream}.txt"
+}
+
+if [ "$CALLGRIND" = 1 ]; then
+  command -v valgrind >/dev/null || die "valgrind not found (scripts/install-deps.sh installs it)"
+  mkdir -p "$TMP/callgrind"
+  if has_target tollgate; then
+    cg_port=$(free_port)
+    start_tollgate "$cg_port" "$TMP/tollgate-cg-data" "$TMP/tollgate-cg.log" \
+      valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/tollgate.out" -q
+    cg_pid=$STARTED_PID
+    wait_http "http://127.0.0.1:$cg_port/health/live" 180 "$cg_pid" "tollgate (callgrind)" "$TMP/tollgate-cg.log"
+    callgrind_control -i on "$cg_pid" >/dev/null
+    for stream in nostream stream; do
+      log "callgrind: tollgate $stream, $CALLGRIND_REQUESTS requests"
+      count_instructions tollgate "$cg_pid" "http://127.0.0.1:$cg_port/v1/chat/completions" openai "$stream" \
+        || log "WARNING: callgrind count failed for tollgate $stream"
+    done
+    kill -TERM "$cg_pid" 2>/dev/null || true
+  fi
+  if has_target nginx; then
+    cg_port=$(free_port)
+    start_nginx "$TMP/nginx-cg" "$cg_port" \
+      valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/nginx.out" -q
+    cg_pid=$STARTED_PID
+    wait_http "http://127.0.0.1:$cg_port/api/version" 60 "$cg_pid" "nginx (callgrind)" "$TMP/nginx-cg/error.log"
+    callgrind_control -i on "$cg_pid" >/dev/null
+    for stream in nostream stream; do
+      log "callgrind: nginx $stream, $CALLGRIND_REQUESTS requests"
+      count_instructions nginx "$cg_pid" "http://127.0.0.1:$cg_port/api/chat" native "$stream" \
+        || log "WARNING: callgrind count failed for nginx $stream"
+    done
+    kill -TERM "$cg_pid" 2>/dev/null || true
+  fi
+fi
 
 # --- Usage pipeline: records per second into PostgreSQL ------------------------------------------
 # After the HTTP measurements, so it competes with nothing; same private PostgreSQL (its rows have key
@@ -256,6 +374,9 @@ NOTES=$TMP/notes.txt
       echo "Tollgate memory: process gone before the end of the run (see its log)"
     fi
   fi
+  if has_target nginx && [ -r "/proc/$NGINX_PID/status" ]; then
+    echo "nginx memory after the run: VmRSS $(awk '/^VmRSS:/ {printf "%.1f", $2/1024}' "/proc/$NGINX_PID/status") MiB"
+  fi
 } >"$NOTES"
 
 mkdir -p "$RESULTS"
@@ -263,10 +384,11 @@ workload_list=$(printf '%s,' "${WORKLOADS[@]}"); workload_list=${workload_list%,
 target_list=$(printf '%s,' "${TARGETS[@]}"); target_list=${target_list%,}
 {
   echo "Tollgate benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, loopback"
-  echo "fake Ollama: ${FAKE_CHUNKS} chunks ${FAKE_CHUNK_DELAY_MS} ms apart (also before a non-streamed reply);" \
+  echo "fake Ollama: a non-streamed reply at once; a stream is ${FAKE_CHUNKS} chunks ${FAKE_CHUNK_DELAY_MS} ms apart;" \
        "wrk -t2 (-t1 at c=1), ${DURATION}s per cell after ${WARMUP}s warm-up; latencies in ms"
-  echo "chat = non-streaming, chat-stream = streaming (latency = whole response)." \
-       "+p50 = added median latency vs direct; tg/nginx = Tollgate divided by nginx"
+  echo "chat = OpenAI chat, messages = Anthropic messages (direct/nginx: the same native call), chat-stream = streaming" \
+       "(latency = whole response). +p50 = added median latency vs direct; tg/nginx = Tollgate divided by nginx;" \
+       "cpu = the process's CPU ms per request"
   echo
   set +e
   python3 bench/report.py "$RAW" "$target_list" "$workload_list" "$NOTES"

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   libpq-dev libhiredis-dev libcurl4-openssl-dev pkg-config   # C libraries Tollgate links
   postgresql redis-server                                      # private services for run and test
-  nginx-light wrk                                              # benchmark: bare reverse proxy and load generator
+  nginx-light wrk valgrind                                     # benchmark: bare reverse proxy, load generator, instruction counts
   python3 python3-venv                                         # SDK client tests
 )
 

@@ -68,12 +68,16 @@ extension FakeOllama {
     }
 
     /// The `stream:false` reply: one object like the final chunk with everything concatenated,
-    /// sent after the simulated generation time. `errorLineAfter` ⇒ 500 with the error;
+    /// sent after the simulated generation time (``FakeOllamaBehavior/wholeReplyDelay``). `errorLineAfter` ⇒ 500 with the error;
     /// `dropAfter` ⇒ the head promises the full length but the connection closes halfway.
     private func completeResponse(
         _ plan: ReplyPlan, renderer: ReplyRenderer, behavior: FakeOllamaBehavior, started: ContinuousClock.Instant
     ) async throws -> Response {
-        for _ in plan.pieces { try await Self.pause(behavior.chunkDelay) }
+        if let delay = behavior.wholeReplyDelay {
+            try await Self.pause(delay)
+        } else {
+            for _ in plan.pieces { try await Self.pause(behavior.chunkDelay) }
+        }
         let metrics = behavior.includeMetrics ? renderer.metrics(evalCount: plan.pieces.count, started: started) : []
         let bytes = renderer.final(plan, aggregate: true, metrics: metrics).encoded()
         switch behavior.failure {

@@ -7,6 +7,10 @@ public struct FakeOllamaBehavior: Sendable {
     public var chunkDelay: Duration
     /// Delay before the response head (and so before the first chunk), for timeout tests.
     public var firstByteDelay: Duration
+    /// How long a `stream:false` reply takes to generate. `nil` (the default) simulates real
+    /// generation time: one ``chunkDelay`` per piece. `.zero` answers at once, which the benchmark
+    /// uses so that a non-streamed call measures the gateway's cost, not the fake's.
+    public var wholeReplyDelay: Duration?
     /// Injected failure, if any.
     public var failure: Failure?
     /// Adversarial framing: the NDJSON byte stream is written in pieces cut at arbitrary offsets
@@ -35,6 +39,7 @@ public struct FakeOllamaBehavior: Sendable {
         chunks: Int = 5,
         chunkDelay: Duration = .zero,
         firstByteDelay: Duration = .zero,
+        wholeReplyDelay: Duration? = nil,
         failure: Failure? = nil,
         splitWrites: Bool = false,
         includeMetrics: Bool = true,
@@ -43,6 +48,7 @@ public struct FakeOllamaBehavior: Sendable {
         self.chunks = chunks
         self.chunkDelay = chunkDelay
         self.firstByteDelay = firstByteDelay
+        self.wholeReplyDelay = wholeReplyDelay
         self.failure = failure
         self.splitWrites = splitWrites
         self.includeMetrics = includeMetrics

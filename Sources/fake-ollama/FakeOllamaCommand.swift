@@ -24,9 +24,12 @@ struct FakeOllamaCommand: AsyncParsableCommand {
     @Option(help: "Delay before the first byte of a reply, in milliseconds.")
     var firstByteDelayMs = 0
 
+    @Option(help: "Generation time of a non-streamed reply, in milliseconds (default: chunks x chunk delay).")
+    var wholeReplyDelayMs: Int?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-        guard chunks >= 0, chunkDelayMs >= 0, firstByteDelayMs >= 0 else {
+        guard chunks >= 0, chunkDelayMs >= 0, firstByteDelayMs >= 0, (wholeReplyDelayMs ?? 0) >= 0 else {
             throw ValidationError("--chunks and delays must not be negative")
         }
     }
@@ -40,7 +43,8 @@ struct FakeOllamaCommand: AsyncParsableCommand {
         let behavior = FakeOllamaBehavior(
             chunks: chunks,
             chunkDelay: .milliseconds(chunkDelayMs),
-            firstByteDelay: .milliseconds(firstByteDelayMs)
+            firstByteDelay: .milliseconds(firstByteDelayMs),
+            wholeReplyDelay: wholeReplyDelayMs.map { .milliseconds($0) }
         )
         let host = self.host
         try await FakeOllama.serve(host: host, port: port, behavior: behavior) { fake in
