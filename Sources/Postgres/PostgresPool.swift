@@ -31,7 +31,7 @@ public final class PostgresPool: Sendable {
 
         public init(
             url: String, maxConnections: Int = 4, connectTimeout: Duration = .seconds(5), statementTimeout: Duration? = nil,
-            leaseTimeout: Duration = .seconds(5)
+            leaseTimeout: Duration = .seconds(30)
         ) {
             self.url = url
             self.maxConnections = max(1, maxConnections)

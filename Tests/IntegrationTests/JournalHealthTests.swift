@@ -54,7 +54,7 @@ struct JournalHealthTests {
         // sysfs: a directory even root cannot create files in; a regular file; a path through a regular file.
         let cases = [
             ("/sys/kernel", "/sys/kernel (usage.journal_dir) is not writable", "Permission denied"),
-            (file.path, "\(file.path) (usage.journal_dir) is a file, not a directory", ""),
+            (file.path, "\(file.path) (usage.journal_dir)", "is a file, not a directory"),
             (file.path + "/journal", "mkdir \(file.path)", "Not a directory"),
         ]
         for (directory, expected, errnoText) in cases {

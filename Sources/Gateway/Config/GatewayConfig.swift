@@ -46,7 +46,7 @@ public struct GatewayConfig: Sendable {
         /// PostgreSQL's `statement_timeout` on every connection: a statement running longer is cancelled; 0 for none.
         public var statementTimeoutMs = 30_000
         /// How long a call waits for a free pooled connection before failing fast (503 for a request).
-        public var poolLeaseTimeoutMs = 2_000
+        public var poolLeaseTimeoutMs = 5_000
     }
 
     public struct Redis: Sendable {
