@@ -35,13 +35,14 @@ extension FakeOllama {
     }
 
     /// The NDJSON reply: one `done:false` object per piece, then the final object, an error line
-    /// (`errorLineAfter`) or an abrupt close (`dropAfter`).
+    /// (`errorLineAfter`), an abrupt close (`dropAfter`) or silence (`stallAfter`).
     private func streamingResponse(
         _ plan: ReplyPlan, renderer: ReplyRenderer, behavior: FakeOllamaBehavior, started: ContinuousClock.Instant
     ) -> Response {
         let emitted: Int
         switch behavior.failure {
-        case .errorLineAfter(let chunks, _), .dropAfter(let chunks): emitted = min(max(chunks, 0), plan.pieces.count)
+        case .errorLineAfter(let chunks, _), .dropAfter(let chunks), .stallAfter(let chunks):
+            emitted = min(max(chunks, 0), plan.pieces.count)
         default: emitted = plan.pieces.count
         }
         let body = ResponseBody { writer in
@@ -55,6 +56,10 @@ extension FakeOllama {
                 try await out.writeLine(.obj(("error", .string(message))), to: &writer)
             case .dropAfter:
                 try await out.flush(to: &writer)
+                throw ConnectionDropped()
+            case .stallAfter:
+                try await out.flush(to: &writer)
+                try await Task.sleep(for: FakeOllamaBehavior.stallLimit)
                 throw ConnectionDropped()
             default:
                 if emitted > 0 { try await Self.pause(behavior.chunkDelay) }
@@ -83,9 +88,12 @@ extension FakeOllama {
         switch behavior.failure {
         case .errorLineAfter(_, let message):
             return .error(500, message)
-        case .dropAfter:
+        case .dropAfter, .stallAfter:
+            let stalls: Bool
+            if case .stallAfter = behavior.failure { stalls = true } else { stalls = false }
             let body = ResponseBody(contentLength: bytes.count) { writer in
                 try await writer.write(ByteBuffer(bytes: bytes[..<(bytes.count / 2)]))
+                if stalls { try await Task.sleep(for: FakeOllamaBehavior.stallLimit) }
                 throw ConnectionDropped()
             }
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: body)

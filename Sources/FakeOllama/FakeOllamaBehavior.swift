@@ -33,7 +33,14 @@ public struct FakeOllamaBehavior: Sendable {
         /// Stream `chunks` chunks, then close the connection without the terminating HTTP chunk.
         /// Non-streaming requests get a head with a `Content-Length` and half the body.
         case dropAfter(chunks: Int)
+        /// Stream `chunks` chunks, then send nothing more and keep the connection open (a wedged GPU) until
+        /// the client hangs up or the fake stops. Non-streaming requests get a head with a `Content-Length`
+        /// and half the body, then the same silence.
+        case stallAfter(chunks: Int)
     }
+
+    /// Longest a stalled response stays silent before the fake gives up on it, so no test can hang forever.
+    static let stallLimit = Duration.seconds(600)
 
     public init(
         chunks: Int = 5,

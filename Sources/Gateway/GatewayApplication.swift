@@ -26,8 +26,14 @@ public enum GatewayApplication {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws -> some ApplicationProtocol {
-        let pool = PostgresPool(configuration: .init(url: config.database.url, maxConnections: config.database.poolSize), logger: logger)
-        let redis = RedisClient(configuration: .init(url: try RedisURL(parsing: config.redis.url)), logger: logger)
+        let pool = PostgresPool(configuration: config.database.poolConfiguration, logger: logger)
+        let redis = RedisClient(
+            configuration: .init(
+                url: try RedisURL(parsing: config.redis.url), maxQueued: config.redis.maxQueuedCommands,
+                commandTimeout: .milliseconds(config.redis.commandTimeoutMs)
+            ),
+            logger: logger
+        )
         let engine = CurlEngine(logger: logger)
         let ollama = OllamaClient(engine: engine, config: config.ollama)
         let metrics = GatewayMetrics()
@@ -52,7 +58,7 @@ public enum GatewayApplication {
 
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        let health = HealthRoutes(pool: pool, redis: redis, ollama: ollama, metrics: metrics)
+        let health = HealthRoutes(pool: pool, redis: redis, ollama: ollama, metrics: metrics, journal: recorder.journal)
         router.get("health/live", use: health.live)
         router.get("health/ready", use: health.ready)
         router.get("metrics", use: MetricsRoute(metrics: metrics).handle)

@@ -63,6 +63,8 @@ public struct Migrator: Sendable {
             for migration in migrations where !done.contains(migration.version) {
                 try connection.query("BEGIN")
                 do {
+                    // A migration may rewrite a large table: statement_timeout does not apply to it.
+                    try connection.query("SELECT set_config('statement_timeout', '0', true)")
                     try connection.execute(script: migration.sql)
                     try connection.query(
                         "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",

@@ -1,5 +1,6 @@
 internal import CLibPQ
 import Foundation
+import Synchronization
 
 /// One libpq connection. Blocking: use it only from a ``PostgresPool`` thread, never from an event loop
 /// or Swift's cooperative pool.
@@ -7,11 +8,26 @@ import Foundation
 /// The connection owns its `PGconn` and frees it in `deinit`. It is not `Sendable`: one thread at a time.
 public final class PostgresConnection {
     private let handle: OpaquePointer
+    /// Lets another thread cancel the statement running here (``PostgresCanceller``).
+    let canceller: PostgresCanceller
+    /// Whether the last failure broke the connection on a statement that is safe to send again on a fresh
+    /// one (see ``PostgresPool``): set by ``query(_:_:idempotent:)``, cleared at each lease.
+    private(set) var failureIsRetryable = false
+    /// Statements run since the connection was leased.
+    private var statementsThisLease = 0
 
     /// Opens a connection; throws with libpq's message when it fails.
-    /// - Parameter url: a libpq connection string or `postgresql://` URL.
-    public init(url: String) throws {
-        guard let handle = PQconnectdb(url) else {
+    /// - Parameters:
+    ///   - url: a libpq connection string or `postgresql://` URL.
+    ///   - connectTimeout: libpq's `connect_timeout` (whole seconds, at least 1), unless `url` sets its own.
+    ///   - statementTimeout: PostgreSQL's `statement_timeout` for the session; nil leaves the server's.
+    public init(url: String, connectTimeout: Duration = .seconds(10), statementTimeout: Duration? = nil) throws {
+        let seconds = String(max(1, connectTimeout.components.seconds))
+        // `dbname` is expanded from the URL (expand_dbname = 1); the keyword before it is a default the URL may override.
+        let handle: OpaquePointer? = withCStrings(["connect_timeout", "dbname", nil]) { keywords in
+            withCStrings([seconds, url, nil]) { values in PQconnectdbParams(keywords, values, 1) }
+        }
+        guard let handle else {
             throw PostgresError(.connectionFailed, message: "out of memory creating a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
@@ -20,18 +36,65 @@ public final class PostgresConnection {
             throw PostgresError(.connectionFailed, message: message)
         }
         self.handle = handle
+        self.canceller = PostgresCanceller(PQgetCancel(handle))
+        if let statementTimeout {
+            let (whole, fraction) = statementTimeout.components
+            let milliseconds = whole * 1000 + fraction / 1_000_000_000_000_000
+            try query("SELECT set_config('statement_timeout', $1, false)", [.text("\(milliseconds)ms")])
+        }
     }
 
     deinit {
+        canceller.free()
         PQfinish(handle)
     }
 
     /// False once the server connection broke; the pool then discards this connection.
     public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
+    /// Whether the connection still works, checked without a round trip before it is leased: reads what the
+    /// server sent meanwhile, so one that said goodbye (a restart's "terminating connection") or closed the
+    /// socket is found dead before a statement is sent on it. libpq's socket is non-blocking, so this never waits.
+    func isAliveBeforeUse() -> Bool {
+        for _ in 0..<3 {
+            guard PQstatus(handle) == CONNECTION_OK else { return false }
+            guard PQconsumeInput(handle) == 1 else { return false }
+            _ = PQisBusy(handle)  // parses what arrived, so a server's closing error is taken in
+        }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// Starts a lease: nothing has run on it yet.
+    func beginLease() {
+        failureIsRetryable = false
+        statementsThisLease = 0
+    }
+
     /// Runs one statement with bound parameters (`$1`, `$2`, ...), in text format.
+    ///
+    /// When the connection breaks during the first statement of a lease, the pool sends it again on a fresh
+    /// connection if doing so cannot apply it twice: `BEGIN`, a read-only `SELECT`, or a statement the caller
+    /// marks `idempotent` (an insert keyed so a replay is skipped, say).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresRows {
+    public func query(_ sql: String, _ parameters: [PostgresValue] = [], idempotent: Bool = false) throws -> PostgresRows {
+        statementsThisLease += 1
+        do {
+            return try run(sql, parameters)
+        } catch let error as PostgresError where error.code == .connectionFailed {
+            failureIsRetryable = statementsThisLease == 1 && (idempotent || Self.isSafeToResend(sql))
+            throw error
+        }
+    }
+
+    /// `BEGIN`, and `SELECT`s that lock nothing: sending them twice changes nothing.
+    static func isSafeToResend(_ sql: String) -> Bool {
+        let words = sql.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == ";" })
+        guard let first = words.first else { return false }
+        if first == "begin" { return words.count == 1 }
+        return first == "select" && !words.contains("for") && !words.contains("into") && !sql.lowercased().contains("nextval")
+    }
+
+    private func run(_ sql: String, _ parameters: [PostgresValue]) throws -> PostgresRows {
         let texts: [String?] = parameters.map {
             switch $0 {
             case .null: nil
@@ -95,6 +158,38 @@ public final class PostgresConnection {
 
 @available(*, unavailable)
 extension PostgresConnection: Sendable {}
+
+/// libpq's cancel request object for one connection, usable from any thread: ``cancel()`` asks the server to
+/// stop the statement the connection is running (PQcancel opens its own socket, so it does not touch the
+/// connection itself). A mutex keeps a cancel from racing the connection's close.
+final class PostgresCanceller: Sendable {
+    private struct Handle: @unchecked Sendable {
+        // Only used under `state`'s lock.
+        var pointer: OpaquePointer?
+    }
+
+    private let state: Mutex<Handle>
+
+    init(_ pointer: OpaquePointer?) { state = Mutex(Handle(pointer: pointer)) }
+
+    /// Asks the server to cancel the running statement; it then fails with SQLSTATE 57014. Returns whether the
+    /// request was delivered (a statement that already finished is not affected).
+    @discardableResult
+    func cancel() -> Bool {
+        state.withLock { handle in
+            guard let pointer = handle.pointer else { return false }
+            var buffer = [CChar](repeating: 0, count: 256)
+            return PQcancel(pointer, &buffer, Int32(buffer.count)) == 1
+        }
+    }
+
+    func free() {
+        state.withLock { handle in
+            if let pointer = handle.pointer { PQfreeCancel(pointer) }
+            handle.pointer = nil
+        }
+    }
+}
 
 /// Calls `body` with a C array of C strings (NULL for nil) that live for the duration of the call.
 private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {

@@ -5,7 +5,7 @@
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable {
-            case connectionFailed, queryFailed, poolClosed, badResult
+            case connectionFailed, queryFailed, poolClosed, poolExhausted, badResult
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -16,6 +16,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let queryFailed = Code(.queryFailed)
         /// The pool was shut down.
         public static let poolClosed = Code(.poolClosed)
+        /// Every connection stayed busy for the whole lease timeout; the call was not run.
+        public static let poolExhausted = Code(.poolExhausted)
         /// A result did not have the shape the caller expected.
         public static let badResult = Code(.badResult)
 
@@ -38,6 +40,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     /// True when the statement broke a unique constraint.
     public var isUniqueViolation: Bool { sqlState == "23505" }
+
+    /// True when the server cancelled the statement: `statement_timeout` ran out, or the awaiting task was cancelled.
+    public var isCancelled: Bool { sqlState == "57014" }
 }
 
 extension PostgresError: CustomDebugStringConvertible {

@@ -17,31 +17,56 @@ public final class RedisClient: Sendable {
         public var timeout: Duration
         /// Commands written per round at most.
         public var maxPipeline: Int
+        /// Commands waiting for the thread at most; past it ``RedisClient/send(_:)`` fails at once with
+        /// ``RedisError/Code/queueFull``, so a stalled Redis cannot pile up waiting tasks without bound.
+        public var maxQueued: Int
+        /// How long a command may wait in the queue; one still queued then fails with ``RedisError/Code/timedOut``
+        /// without being sent. Once sent, ``timeout`` bounds its reply, so a command ends within about the two.
+        public var commandTimeout: Duration
 
-        public init(url: RedisURL, timeout: Duration = .seconds(2), maxPipeline: Int = 512) {
+        public init(
+            url: RedisURL, timeout: Duration = .seconds(2), maxPipeline: Int = 512, maxQueued: Int = 10_000,
+            commandTimeout: Duration = .seconds(2)
+        ) {
             self.url = url
             self.timeout = timeout
             self.maxPipeline = maxPipeline
+            self.maxQueued = max(1, maxQueued)
+            self.commandTimeout = commandTimeout
         }
     }
 
     private let queue: CommandQueue
     private let logger: Logger
+    private let commandTimeout: Duration
 
     public init(configuration: Configuration, logger: Logger) {
-        self.queue = CommandQueue()
+        self.queue = CommandQueue(limit: configuration.maxQueued)
+        self.commandTimeout = configuration.commandTimeout
         self.logger = logger
         let worker = Worker(configuration: configuration, queue: queue, logger: logger)
         let thread = Thread { worker.run() }
         thread.name = "tollgate-redis"
         thread.start()
+        // While the thread is stuck on a Redis that does not answer, nothing else looks at the queue: this
+        // fails the commands whose deadline passed a few times per timeout, until the client closes.
+        let queue = self.queue
+        let sweep = min(max(configuration.commandTimeout / 4, .milliseconds(10)), .milliseconds(250))
+        Task.detached {
+            while !queue.isClosed {
+                try? await Task.sleep(for: sweep)
+                queue.failExpired()
+            }
+        }
     }
 
-    /// Sends one command and returns its reply. An error reply throws ``RedisError/Code/server``.
+    /// Sends one command and returns its reply. An error reply throws ``RedisError/Code/server``; a full queue
+    /// ``RedisError/Code/queueFull`` and an expired deadline ``RedisError/Code/timedOut`` (both like Redis being down).
     @discardableResult
     public func send(_ arguments: [String]) async throws -> RedisValue {
+        let deadline = ContinuousClock.now + commandTimeout
         let reply = try await withCheckedThrowingContinuation { continuation in
-            queue.enqueue(PendingCommand(arguments: arguments, continuation: continuation))
+            queue.enqueue(PendingCommand(arguments: arguments, deadline: deadline, continuation: continuation))
         }
         if case .error(let message) = reply { throw RedisError(.server, message: message) }
         return reply
@@ -71,43 +96,102 @@ extension RedisClient: Service {
 
 struct PendingCommand {
     let arguments: [String]
+    /// When the command stops being worth sending.
+    let deadline: ContinuousClock.Instant
     let continuation: CheckedContinuation<RedisValue, any Error>
 }
 
-/// The queue between tasks and the Redis thread: a condition variable guarding a list of commands.
+/// The queue between tasks and the Redis thread: a condition variable guarding a bounded list of commands.
+///
+/// Commands whose deadline passed while they waited (the thread was stuck on a stalled Redis) are failed
+/// with ``RedisError/Code/timedOut`` instead of being sent: by ``failExpired()`` (the client's sweeper), the
+/// next enqueue, or when the thread takes them. All share one timeout, so they are in deadline order.
 final class CommandQueue: @unchecked Sendable {
-    // Invariant: `pending` and `isClosed` are only touched while `condition` is locked.
+    // Invariant: `pending` and `closed` are only touched while `condition` is locked.
     private let condition = NSCondition()
     private var pending: [PendingCommand] = []
-    private var isClosed = false
+    private var closed = false
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Commands waiting now.
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return pending.count
+    }
+
+    var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
+    /// Fails the waiting commands whose deadline passed.
+    func failExpired() {
+        condition.lock()
+        let expired = removeExpired(at: .now)
+        condition.unlock()
+        Self.fail(expired)
+    }
 
     func enqueue(_ command: PendingCommand) {
         condition.lock()
-        guard !isClosed else {
+        guard !closed else {
             condition.unlock()
             command.continuation.resume(throwing: RedisError(.clientClosed, message: "the Redis client is shut down"))
+            return
+        }
+        let expired = removeExpired(at: .now)
+        guard pending.count < limit else {
+            condition.unlock()
+            Self.fail(expired)
+            command.continuation.resume(throwing: RedisError(.queueFull, message: "\(limit) Redis commands are already waiting"))
             return
         }
         pending.append(command)
         condition.signal()
         condition.unlock()
+        Self.fail(expired)
     }
 
-    /// Blocks until commands are queued, then takes up to `limit` of them; nil once closed.
+    /// Blocks until commands are queued, then takes up to `limit` of them that are still in time; nil once closed.
     func take(limit: Int) -> [PendingCommand]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while pending.isEmpty && !isClosed { condition.wait() }
-        if isClosed && pending.isEmpty { return nil }
-        let count = min(limit, pending.count)
-        let batch = Array(pending.prefix(count))
-        pending.removeFirst(count)
-        return batch
+        while true {
+            condition.lock()
+            while pending.isEmpty && !closed { condition.wait() }
+            if closed && pending.isEmpty {
+                condition.unlock()
+                return nil
+            }
+            let expired = removeExpired(at: .now)
+            let count = min(limit, pending.count)
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(count)
+            condition.unlock()
+            Self.fail(expired)
+            if !batch.isEmpty { return batch }
+        }
+    }
+
+    /// Takes the commands at the head whose deadline passed (lock held).
+    private func removeExpired(at now: ContinuousClock.Instant) -> [PendingCommand] {
+        let count = pending.prefix { $0.deadline <= now }.count
+        guard count > 0 else { return [] }
+        defer { pending.removeFirst(count) }
+        return Array(pending.prefix(count))
+    }
+
+    private static func fail(_ commands: [PendingCommand]) {
+        for command in commands {
+            command.continuation.resume(throwing: RedisError(.timedOut, message: "the Redis command waited past its deadline"))
+        }
     }
 
     func close() {
         condition.lock()
-        isClosed = true
+        closed = true
         let abandoned = pending
         pending = []
         condition.broadcast()

@@ -22,7 +22,7 @@ final class EngineLoop: @unchecked Sendable {
                 switch command {
                 case .start(let request, let state, let id): start(id: id, request: request, state: state)
                 case .cancel(let id): finish(id, .failure(UpstreamError(.cancelled, message: "transfer cancelled")))
-                case .resume(let id): if let transfer = active[id] { curl_easy_pause(transfer.easy, ccurl_pause_cont) }
+                case .resume(let id): active[id]?.resume()
                 case .shutdown: shuttingDown = true
                 }
             }
@@ -35,7 +35,7 @@ final class EngineLoop: @unchecked Sendable {
             var running: Int32 = 0
             curl_multi_perform(multi.raw, &running)
             collectFinished()
-            let timeout = expireFirstByteDeadlines()
+            let timeout = expireDeadlines()
             curl_multi_poll(multi.raw, nil, 0, timeout, nil)
         }
     }
@@ -73,17 +73,18 @@ final class EngineLoop: @unchecked Sendable {
         transfer.state.finish(outcome, status: transfer.responseCode)
     }
 
-    /// Fails transfers whose first byte is overdue; returns how long the next poll may sleep (ms).
-    private func expireFirstByteDeadlines() -> Int32 {
+    /// Fails transfers past a deadline (first byte, idle, total); returns how long the next poll may sleep (ms).
+    private func expireDeadlines() -> Int32 {
         let now = ContinuousClock.now
         var sleep = Duration.milliseconds(1000)
-        var expired: [Int] = []
-        for (id, transfer) in active where !transfer.receivedFirstByte {
-            let left = now.duration(to: transfer.firstByteDeadline)
-            if left <= .zero { expired.append(id) } else { sleep = min(sleep, left) }
+        var expired: [(Int, UpstreamError)] = []
+        for (id, transfer) in active {
+            let (error, next) = transfer.deadline(at: now)
+            if let error { expired.append((id, error)) } else if let next { sleep = min(sleep, now.duration(to: next)) }
         }
-        for id in expired {
-            finish(id, .failure(UpstreamError(.firstByteTimeout, message: "no response from upstream in time")))
+        for (id, error) in expired {
+            logger.debug("upstream transfer timed out", metadata: ["code": "\(error.code)"])
+            finish(id, .failure(error))
         }
         return Int32(max(1, sleep.milliseconds))
     }

@@ -1,7 +1,12 @@
 internal import CCurl
 import Foundation
 
-/// One easy handle on the curl thread: its options, header list, error buffer and first-byte deadline.
+/// One easy handle on the curl thread: its options, header list, error buffer and deadlines.
+///
+/// The deadlines are kept here, where the bytes arrive, rather than in libcurl's `LOW_SPEED_*` and
+/// `TIMEOUT_MS` options: libcurl would report all of them as one `CURLE_OPERATION_TIMEDOUT`, while the loop
+/// tells a silent upstream from a slow one from a late first byte, and does not count the time a transfer
+/// is paused because its reader (the client) is slow as upstream silence.
 ///
 /// Confined to the curl thread. The easy handle's callbacks reach this object through an unretained
 /// pointer; the loop's table of active transfers keeps it alive until the handle is removed from the multi.
@@ -10,7 +15,15 @@ final class Transfer {
     let easy: UnsafeMutableRawPointer
     let state: TransferState
     let firstByteDeadline: ContinuousClock.Instant
+    /// When the whole transfer must be over (nil: no bound).
+    let totalDeadline: ContinuousClock.Instant?
+    /// Longest silence allowed between body bytes once the body began (nil: no bound).
+    let idleTimeout: Duration?
     private(set) var receivedFirstByte = false
+    /// When curl last handed over body bytes, or the transfer was resumed after a pause.
+    private var lastActivity: ContinuousClock.Instant
+    /// True while the transfer is paused for backpressure; silence then is the reader's, not the upstream's.
+    private(set) var isPaused = false
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
@@ -21,7 +34,11 @@ final class Transfer {
         self.id = id
         self.easy = easy
         self.state = state
-        self.firstByteDeadline = .now + request.connectTimeout + request.firstByteTimeout
+        let now = ContinuousClock.now
+        self.firstByteDeadline = now + request.connectTimeout + request.firstByteTimeout
+        self.totalDeadline = request.totalTimeout.map { now + $0 }
+        self.idleTimeout = request.idleTimeout
+        self.lastActivity = now
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         try configure(request)
@@ -67,11 +84,35 @@ final class Transfer {
     /// Called from curl's write callback with the next body bytes.
     fileprivate func receive(_ bytes: UnsafeRawBufferPointer) -> Int {
         receivedFirstByte = true
+        lastActivity = .now
         switch state.deliver(Array(bytes), status: responseCode) {
         case .accepted: return bytes.count
-        case .pause: return ccurl_writefunc_pause
+        case .pause:
+            isPaused = true
+            return ccurl_writefunc_pause
         case .abort: return 0
         }
+    }
+
+    /// The reader drained the buffer: the transfer goes on, and the idle bound counts from now.
+    func resume() {
+        isPaused = false
+        lastActivity = .now
+        curl_easy_pause(easy, ccurl_pause_cont)
+    }
+
+    /// The first deadline this transfer has not met by `now`, if any, and else when the next one falls.
+    func deadline(at now: ContinuousClock.Instant) -> (expired: UpstreamError?, next: ContinuousClock.Instant?) {
+        var candidates: [(ContinuousClock.Instant, UpstreamError.Code, String)] = []
+        if let totalDeadline { candidates.append((totalDeadline, .totalTimeout, "the upstream call took longer than its time limit")) }
+        if !receivedFirstByte {
+            candidates.append((firstByteDeadline, .firstByteTimeout, "no response from upstream in time"))
+        } else if let idleTimeout, !isPaused {
+            candidates.append((lastActivity + idleTimeout, .idleTimeout, "the upstream sent nothing for \(idleTimeout) mid-response"))
+        }
+        guard let first = candidates.min(by: { $0.0 < $1.0 }) else { return (nil, nil) }
+        if first.0 <= now { return (UpstreamError(first.1, message: first.2), nil) }
+        return (nil, first.0)
     }
 
     var responseCode: Int {

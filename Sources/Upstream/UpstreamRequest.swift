@@ -9,6 +9,11 @@ public struct UpstreamRequest: Sendable {
     public var connectTimeout: Duration
     /// Bound on the first byte of the response after the request was sent; model loads are slow.
     public var firstByteTimeout: Duration
+    /// Bound on the silence between two body bytes once the body began (a wedged upstream that neither sends
+    /// nor closes); nil for none. Time the transfer spends paused because its reader is slow does not count.
+    public var idleTimeout: Duration?
+    /// Bound on the whole transfer, from its start to its last byte; nil for none.
+    public var totalTimeout: Duration?
 
     public init(
         method: String = "GET",
@@ -16,7 +21,9 @@ public struct UpstreamRequest: Sendable {
         headers: [(name: String, value: String)] = [],
         body: [UInt8]? = nil,
         connectTimeout: Duration = .seconds(2),
-        firstByteTimeout: Duration = .seconds(300)
+        firstByteTimeout: Duration = .seconds(300),
+        idleTimeout: Duration? = nil,
+        totalTimeout: Duration? = nil
     ) {
         self.method = method
         self.url = url
@@ -24,5 +31,7 @@ public struct UpstreamRequest: Sendable {
         self.body = body
         self.connectTimeout = connectTimeout
         self.firstByteTimeout = firstByteTimeout
+        self.idleTimeout = idleTimeout
+        self.totalTimeout = totalTimeout
     }
 }

@@ -51,10 +51,10 @@ struct UsageJournalFrameTests {
         let second = UsageJournalFrame.headerSize + 5
         for cut in second + 1..<bytes.count {
             let scan = UsageJournal.scan(Array(bytes[..<cut]))
-            #expect(scan.records == 1 && scan.end == second && scan.torn != nil, "cut at \(cut)")
+            #expect(scan.records == 1 && scan.end == second && scan.damaged.map(\.0) == [second..<cut], "cut at \(cut)")
         }
         #expect(UsageJournal.scan(bytes).records == 2)
-        #expect(UsageJournal.scan(bytes).torn == nil)
+        #expect(UsageJournal.scan(bytes).damaged.isEmpty)
     }
 
     @Test func aFlippedBitIsACheckumMismatch() {
@@ -203,6 +203,80 @@ struct UsageJournalSegmentTests {
         reopened.close()
     }
 
+    /// Eleven records in one segment, written by a journal that is then closed as a crash would leave it.
+    private func elevenRecords(_ directory: String) throws -> (path: String, starts: [Int]) {
+        let journal = try openJournal(directory, segmentBytes: 1 << 20)
+        var starts: [Int] = []
+        for index in 0..<11 { starts.append(try journal.append(UsageJournalFrame.encode(payload("record \(index) of eleven"))).offset) }
+        journal.close()
+        return (UsageJournal.path(directory, 1), starts)
+    }
+
+    private func overwrite(_ path: String, at offset: Int, with bytes: [UInt8]) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(offset))
+        handle.write(Data(bytes))
+        try handle.close()
+    }
+
+    private func readAll(_ journal: UsageJournal) throws -> [String] {
+        try journal.read(from: UsageJournal.Position(segment: 1, offset: 0), to: journal.end, maxRecords: 100).records
+            .map { String(decoding: $0.payload, as: UTF8.self) }
+    }
+
+    @Test func aDamagedFrameCostsOnlyItselfAndIsQuarantined() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (path, starts) = try elevenRecords(directory)
+        // Flip bytes in the middle of the fourth frame's payload (frame index 3).
+        let middle = starts[3] + UsageJournalFrame.headerSize + 4
+        let original = try UsageJournal.readFile(path, from: starts[3], count: starts[4] - starts[3])
+        try overwrite(path, at: middle, with: [0xFF, 0x00, 0xFF])
+
+        let reopened = try openJournal(directory, segmentBytes: 1 << 20)
+        #expect(reopened.recovery.records == 10)
+        #expect(reopened.recovery.damagedBytes == starts[4] - starts[3])
+        #expect(try readAll(reopened) == (0..<11).filter { $0 != 3 }.map { "record \($0) of eleven" })
+        let quarantined = try UsageJournal.readFile(UsageJournal.quarantinePath(of: path, at: starts[3]), from: 0, count: nil)
+        #expect(quarantined.count == original.count)
+        #expect(quarantined != original, "the quarantine holds the damaged bytes as found")
+        #expect(Array(quarantined[..<(middle - starts[3])]) == Array(original[..<(middle - starts[3])]))
+        // Committing the ten deletes the segment; the quarantine file stays for an operator.
+        reopened.release([1: 10])
+        #expect(try UsageJournal.segmentNumbers(in: directory) == [])
+        #expect(FileManager.default.fileExists(atPath: UsageJournal.quarantinePath(of: path, at: starts[3])))
+        reopened.close()
+    }
+
+    @Test func damageInALengthFieldIsPassedOver() throws {
+        for length: [UInt8] in [[0xFF, 0xFF, 0x00, 0x00], [0x02, 0x00, 0x00, 0x00], [0x00, 0x00, 0x10, 0x00]] {
+            let directory = temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let (path, starts) = try elevenRecords(directory)
+            try overwrite(path, at: starts[3] + 4, with: length)  // too long, too short, past the file's end
+            let reopened = try openJournal(directory, segmentBytes: 1 << 20)
+            #expect(reopened.recovery.records == 10, "length \(length)")
+            #expect(try readAll(reopened) == (0..<11).filter { $0 != 3 }.map { "record \($0) of eleven" })
+            #expect(FileManager.default.fileExists(atPath: UsageJournal.quarantinePath(of: path, at: starts[3])))
+            reopened.close()
+        }
+    }
+
+    @Test func aTornTailAfterDamageIsQuarantinedToo() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (path, starts) = try elevenRecords(directory)
+        try overwrite(path, at: starts[5] + 2, with: [0x00])  // the magic of frame 5
+        let torn = UsageJournalFrame.encode(payload("record 11, never finished"))
+        let size = try UsageJournal.readFile(path, from: 0, count: nil).count
+        try overwrite(path, at: size, with: Array(torn.prefix(torn.count - 3)))
+        let reopened = try openJournal(directory, segmentBytes: 1 << 20)
+        #expect(reopened.recovery.records == 10)
+        #expect(reopened.recovery.damagedBytes == (starts[6] - starts[5]) + torn.count - 3)
+        #expect(try UsageJournal.readFile(UsageJournal.quarantinePath(of: path, at: size), from: 0, count: nil) == Array(torn.prefix(torn.count - 3)))
+        reopened.close()
+    }
+
     @Test func aSegmentWithNothingWholeInItIsDeletedOnOpen() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -324,5 +398,23 @@ struct UsageJournalConfigTests {
         #expect(warn.message.contains("journal_warn_bytes"))
         let segment = try configError("usage:\n  journal_segment_bytes: 100\n")
         #expect(segment.message.contains("journal_segment_bytes"))
+    }
+}
+
+@Suite("Usage journal: writability")
+struct UsageJournalWritabilityTests {
+    @Test func aFailedAppendIsReportedUntilTheJournalCanBeWrittenAgain() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = try openJournal(directory)
+        #expect(journal.writeProblem() == nil)
+        journal.failAppendsForTesting(true)
+        #expect(throws: UsageJournalError.self) { try journal.append(UsageJournalFrame.encode(payload("lost"))) }
+        #expect(journal.writeProblem()?.contains("No space left on device") == true)
+        journal.failAppendsForTesting(false)
+        #expect(journal.writeProblem() == nil, "a probe finds the directory writable again, without waiting for an append")
+        try journal.append(UsageJournalFrame.encode(payload("kept")))
+        #expect(journal.writeProblem() == nil)
+        journal.close()
     }
 }

@@ -36,6 +36,34 @@ struct ConfigValidator {
         )
         try check(config.ollama.connectTimeoutMs > 0, "ollama.connect_timeout_ms must be positive", ["ollama", "connect_timeout_ms"], env: "TOLLGATE_UPSTREAM_CONNECT_TIMEOUT_MS")
         try check(config.ollama.firstByteTimeoutSeconds > 0, "ollama.first_byte_timeout_s must be positive", ["ollama", "first_byte_timeout_s"], env: "TOLLGATE_UPSTREAM_FIRST_BYTE_TIMEOUT_S")
+        try check(
+            (0...86400).contains(config.ollama.streamIdleTimeoutSeconds), "ollama.stream_idle_timeout_s must be from 0 (no bound) to 86400",
+            ["ollama", "stream_idle_timeout_s"], env: nil
+        )
+        try check(
+            (0...86400).contains(config.ollama.requestTimeoutSeconds), "ollama.request_timeout_s must be from 0 (no bound) to 86400",
+            ["ollama", "request_timeout_s"], env: nil
+        )
+        try check(
+            (1...600).contains(config.database.connectTimeoutSeconds), "database.connect_timeout_s must be from 1 to 600",
+            ["database", "connect_timeout_s"], env: nil
+        )
+        try check(
+            (0...86_400_000).contains(config.database.statementTimeoutMs), "database.statement_timeout_ms must be from 0 (no bound) to 86400000",
+            ["database", "statement_timeout_ms"], env: nil
+        )
+        try check(
+            (1...600_000).contains(config.database.poolLeaseTimeoutMs), "database.pool_lease_timeout_ms must be from 1 to 600000",
+            ["database", "pool_lease_timeout_ms"], env: nil
+        )
+        try check(
+            (1...1_000_000).contains(config.redis.maxQueuedCommands), "redis.max_queued_commands must be from 1 to 1000000",
+            ["redis", "max_queued_commands"], env: nil
+        )
+        try check(
+            (1...600_000).contains(config.redis.commandTimeoutMs), "redis.command_timeout_ms must be from 1 to 600000",
+            ["redis", "command_timeout_ms"], env: nil
+        )
         try check(["text", "json"].contains(config.log.format), "log.format must be text or json", ["log", "format"], env: "TOLLGATE_LOG_FORMAT")
         try check(config.usage.batchSize >= 1 && config.usage.batchSize <= 2000, "usage.batch_size must be from 1 to 2000", ["usage", "batch_size"], env: nil)
         try check(config.usage.flushIntervalMs >= 10, "usage.flush_interval_ms must be at least 10", ["usage", "flush_interval_ms"], env: nil)

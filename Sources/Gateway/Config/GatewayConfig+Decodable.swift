@@ -79,7 +79,7 @@ extension GatewayConfig.Auth: Decodable {
 
 extension GatewayConfig.Database: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case url, pool_size
+        case url, pool_size, connect_timeout_s, statement_timeout_ms, pool_lease_timeout_ms
     }
 
     public init(from decoder: any Decoder) throws {
@@ -87,24 +87,29 @@ extension GatewayConfig.Database: Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         url = try c.decodeIfPresent(String.self, forKey: .url) ?? url
         poolSize = try c.decodeIfPresent(Int.self, forKey: .pool_size) ?? poolSize
+        connectTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .connect_timeout_s) ?? connectTimeoutSeconds
+        statementTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .statement_timeout_ms) ?? statementTimeoutMs
+        poolLeaseTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .pool_lease_timeout_ms) ?? poolLeaseTimeoutMs
     }
 }
 
 extension GatewayConfig.Redis: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case url
+        case url, max_queued_commands, command_timeout_ms
     }
 
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         url = try c.decodeIfPresent(String.self, forKey: .url) ?? url
+        maxQueuedCommands = try c.decodeIfPresent(Int.self, forKey: .max_queued_commands) ?? maxQueuedCommands
+        commandTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .command_timeout_ms) ?? commandTimeoutMs
     }
 }
 
 extension GatewayConfig.Ollama: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case base_url, connect_timeout_ms, first_byte_timeout_s, expose_all_models
+        case base_url, connect_timeout_ms, first_byte_timeout_s, stream_idle_timeout_s, request_timeout_s, expose_all_models
     }
 
     public init(from decoder: any Decoder) throws {
@@ -113,6 +118,8 @@ extension GatewayConfig.Ollama: Decodable {
         baseURL = try c.decodeIfPresent(String.self, forKey: .base_url) ?? baseURL
         connectTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .connect_timeout_ms) ?? connectTimeoutMs
         firstByteTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .first_byte_timeout_s) ?? firstByteTimeoutSeconds
+        streamIdleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .stream_idle_timeout_s) ?? streamIdleTimeoutSeconds
+        requestTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .request_timeout_s) ?? requestTimeoutSeconds
         exposeAllModels = try c.decodeIfPresent(Bool.self, forKey: .expose_all_models) ?? exposeAllModels
     }
 }

@@ -1,3 +1,5 @@
+import Postgres
+
 /// Everything Tollgate is configured with, after the YAML file and the environment are merged.
 ///
 /// See `config/tollgate.yaml` for every key with its meaning; ``ConfigLoader`` reads the file and applies
@@ -39,16 +41,31 @@ public struct GatewayConfig: Sendable {
     public struct Database: Sendable {
         public var url = ""
         public var poolSize = 4
+        /// libpq's `connect_timeout`: bound on opening a connection.
+        public var connectTimeoutSeconds = 5
+        /// PostgreSQL's `statement_timeout` on every connection: a statement running longer is cancelled; 0 for none.
+        public var statementTimeoutMs = 30_000
+        /// How long a call waits for a free pooled connection before failing fast (503 for a request).
+        public var poolLeaseTimeoutMs = 5_000
     }
 
     public struct Redis: Sendable {
         public var url = ""
+        /// Commands waiting for the Redis thread at most; past it a command fails at once (as if Redis were down).
+        public var maxQueuedCommands = 10_000
+        /// Bound on one command, queued and on the wire; past it the command fails as if Redis were down.
+        public var commandTimeoutMs = 2_000
     }
 
     public struct Ollama: Sendable {
         public var baseURL = "http://127.0.0.1:11434"
         public var connectTimeoutMs = 2000
         public var firstByteTimeoutSeconds = 300
+        /// A model call whose answer began ends with the dialect's in-stream error (logged `upstream_timeout`)
+        /// when Ollama then sends nothing for this long (a wedged GPU); 0 for no bound.
+        public var streamIdleTimeoutSeconds = 120
+        /// Bound on a whole model call, first byte to last; 0 for none.
+        public var requestTimeoutSeconds = 600
         /// Whether a request may name any model Ollama reports in `/api/tags`, besides the aliases.
         public var exposeAllModels = true
     }
@@ -151,5 +168,16 @@ public struct GatewayConfig: Sendable {
     public struct Log: Sendable {
         public var level = "info"
         public var format = "text"
+    }
+}
+
+extension GatewayConfig.Database {
+    /// The pool's settings: size and every deadline.
+    var poolConfiguration: PostgresPool.Configuration {
+        PostgresPool.Configuration(
+            url: url, maxConnections: poolSize, connectTimeout: .seconds(connectTimeoutSeconds),
+            statementTimeout: statementTimeoutMs > 0 ? .milliseconds(statementTimeoutMs) : nil,
+            leaseTimeout: .milliseconds(poolLeaseTimeoutMs)
+        )
     }
 }

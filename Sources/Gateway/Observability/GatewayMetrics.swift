@@ -39,6 +39,7 @@ final class GatewayMetrics: Sendable {
         _ = usageJournalRefusals
         _ = usageJournalWriteErrors
         _ = usageJournalReplayed
+        _ = usageJournalDamagedBytes
         // Families that exist before their first event, so dashboards and alerts see zeros, not gaps.
         for limit in ["rpm", "tpm", "parallel", "budget"] { _ = limiterRejection(limit) }
         for reason in ["missing", "invalid", "blocked", "expired"] { _ = authCounter(reason) }
@@ -138,6 +139,13 @@ final class GatewayMetrics: Sendable {
     }
     private var usageJournalWriteErrors: Counter {
         registry.makeCounter(name: "tollgate_usage_journal_write_errors_total", help: "Usage records the journal could not write (kept in memory only)")
+    }
+    /// Bytes of the journal that held no whole record when it was opened (copied to quarantine files).
+    func usageJournalDamaged(bytes: Int) { usageJournalDamagedBytes.increment(by: Int64(bytes)) }
+    private var usageJournalDamagedBytes: Counter {
+        registry.makeCounter(
+            name: "tollgate_usage_journal_damaged_bytes_total", help: "Usage journal bytes found damaged on start (torn or corrupt frames), quarantined"
+        )
     }
     private var usageJournalReplayed: Counter {
         registry.makeCounter(name: "tollgate_usage_journal_replayed_total", help: "Usage records replayed from the journal after a restart")

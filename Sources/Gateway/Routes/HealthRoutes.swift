@@ -4,7 +4,8 @@ import NIOCore
 import Postgres
 import Redis
 
-/// `GET /health/live` (the process is up) and `GET /health/ready` (PostgreSQL, Redis and Ollama answer).
+/// `GET /health/live` (the process is up) and `GET /health/ready` (PostgreSQL, Redis and Ollama answer, and
+/// the usage journal can be written).
 ///
 /// Readiness reports each dependency and answers 503 unless all are up, so a load balancer can hold
 /// traffic back from an instance that cannot serve it.
@@ -13,6 +14,8 @@ struct HealthRoutes: Sendable {
     let redis: RedisClient
     let ollama: OllamaClient
     let metrics: GatewayMetrics
+    /// The usage journal: an instance that cannot journal usage refuses model requests, so it is not ready.
+    let journal: UsageJournal
 
     func live(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         Self.json(.ok, ["status": "ok"])
@@ -27,8 +30,12 @@ struct HealthRoutes: Sendable {
         if checks["redis"] == false { metrics.redisFailed() }
         let allUp = checks.values.allSatisfy { $0 }
         var body = checks.mapValues { $0 ? "up" : "down" }
-        body["status"] = allUp ? "ready" : "not_ready"
-        return Self.json(allUp ? .ok : .serviceUnavailable, body)
+        let journalProblem = journal.writeProblem()
+        body["usage_journal"] = journalProblem == nil ? "up" : "down"
+        if let journalProblem { body["usage_journal_error"] = journalProblem }
+        let ready = allUp && journalProblem == nil
+        body["status"] = ready ? "ready" : "not_ready"
+        return Self.json(ready ? .ok : .serviceUnavailable, body)
     }
 
     private func checkPostgres() async -> Bool {

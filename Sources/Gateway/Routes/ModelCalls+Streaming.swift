@@ -68,10 +68,14 @@ extension ModelCalls {
                 case .clientGone: meter.finish(.clientClosed, status: 499, errorType: "client_closed")
                 case .upstreamFailed(let message):
                     meter.finish(.upstreamError, status: 200, errorType: "upstream_error: \(message.prefix(200))")
+                case .upstreamTimedOut:
+                    meter.finish(.timeout, status: 200, errorType: "upstream_timeout")
                 }
             if let record { recorder.record(record) }
-            if case .upstreamFailed(let message) = ending {
-                logger.warning("ollama stream failed", metadata: ["error": "\(message)"])
+            switch ending {
+            case .upstreamFailed(let message): logger.warning("ollama stream failed", metadata: ["error": "\(message)"])
+            case .upstreamTimedOut(let message): logger.warning("ollama stream timed out", metadata: ["error": "\(message)"])
+            case .completed, .clientGone: break
             }
             if ending != .clientGone {
                 if !pump.tail.isEmpty { try? await writer.write(ByteBuffer(bytes: pump.tail)) }

@@ -11,6 +11,8 @@ struct StreamPump<Translation: StreamTranslation> {
         case completed
         case clientGone
         case upstreamFailed(String)
+        /// Ollama went silent past the idle bound, or the request ran past its time limit.
+        case upstreamTimedOut(String)
     }
 
     private struct ClientGone: Error {}
@@ -66,6 +68,10 @@ struct StreamPump<Translation: StreamTranslation> {
             return .clientGone
         } catch {
             if Task.isCancelled || (error as? UpstreamError)?.code == .cancelled { return .clientGone }
+            if let error = error as? UpstreamError, error.code.isTimeout {
+                tail = translation.broken(UpstreamErrors.dialectError(error).message)
+                return .upstreamTimedOut(error.message)
+            }
             let message = (error as? UpstreamError)?.message ?? "\(error)"
             tail = translation.broken("The connection to Ollama failed mid-stream.")
             return .upstreamFailed(message)

@@ -16,6 +16,10 @@ enum UpstreamErrors {
             DialectError(.upstreamTimeout, "Timed out connecting to Ollama.", code: "upstream_timeout")
         case .firstByteTimeout:
             DialectError(.upstreamTimeout, "Ollama did not start answering in time.", code: "upstream_timeout")
+        case .idleTimeout:
+            DialectError(.upstreamTimeout, "Ollama stopped sending in the middle of its answer.", code: "upstream_timeout")
+        case .totalTimeout:
+            DialectError(.upstreamTimeout, "Ollama did not finish answering within the request time limit.", code: "upstream_timeout")
         default:
             DialectError(.upstreamUnavailable, "The connection to Ollama failed.", code: "upstream_error")
         }

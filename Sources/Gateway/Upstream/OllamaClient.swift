@@ -8,12 +8,17 @@ struct OllamaClient: Sendable {
     let baseURL: String
     let connectTimeout: Duration
     let firstByteTimeout: Duration
+    /// Bounds on model calls' silence mid-answer and on their whole length (nil: none).
+    let idleTimeout: Duration?
+    let totalTimeout: Duration?
 
     init(engine: CurlEngine, config: GatewayConfig.Ollama) {
         self.engine = engine
         self.baseURL = config.baseURL.hasSuffix("/") ? String(config.baseURL.dropLast()) : config.baseURL
         self.connectTimeout = .milliseconds(config.connectTimeoutMs)
         self.firstByteTimeout = .seconds(config.firstByteTimeoutSeconds)
+        self.idleTimeout = config.streamIdleTimeoutSeconds > 0 ? .seconds(config.streamIdleTimeoutSeconds) : nil
+        self.totalTimeout = config.requestTimeoutSeconds > 0 ? .seconds(config.requestTimeoutSeconds) : nil
     }
 
     /// Starts `POST <path>` with a JSON body; the answer streams in as Ollama sends it.
@@ -25,7 +30,9 @@ struct OllamaClient: Sendable {
                 headers: [("Content-Type", "application/json")],
                 body: body,
                 connectTimeout: connectTimeout,
-                firstByteTimeout: firstByteTimeout
+                firstByteTimeout: firstByteTimeout,
+                idleTimeout: idleTimeout,
+                totalTimeout: totalTimeout
             )
         )
     }

@@ -40,6 +40,8 @@ final class UsageJournal: Sendable {
         var records = 0
         /// Where the first of them starts (nil when there are none).
         var first: Position?
+        /// Bytes that held no whole record (torn tails, corrupt frames), each range copied to a quarantine file.
+        var damagedBytes = 0
     }
 
     typealias Fsync = GatewayConfig.Usage.JournalFsync
@@ -74,6 +76,8 @@ final class UsageJournal: Sendable {
         var isClosed = false
         /// Tests: appends fail as on a full disk.
         var failsAppends = false
+        /// Why the last append failed; nil once one succeeds (or a probe finds the directory writable again).
+        var writeFailure: String?
     }
 
     /// Makes every append fail as on a full disk (tests of what the recorder does then).
@@ -85,18 +89,20 @@ final class UsageJournal: Sendable {
         self.segmentBytes = segmentBytes
         self.fsync = fsync
         self.logger = logger
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw UsageJournalError("cannot create the usage journal directory \(directory): \(error.localizedDescription)")
-        }
+        try Self.makeDirectory(directory)
         let lock = open(directory + "/LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard lock >= 0 else { throw UsageJournalError.posix("cannot open \(directory)/LOCK") }
+        guard lock >= 0 else {
+            throw UsageJournalError.posix("the usage journal directory \(directory) (usage.journal_dir) is not writable: cannot open its LOCK file")
+        }
         guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
             closeDescriptor(lock)
             throw UsageJournalError("the usage journal \(directory) is in use by another running tollgate; give each instance its own journal_dir")
         }
         self.lockDescriptor = lock
+        if let problem = Self.probe(directory) {
+            closeDescriptor(lock)
+            throw UsageJournalError("the usage journal directory \(directory) (usage.journal_dir) is not writable: \(problem)")
+        }
 
         var state = State()
         var recovery = Recovery()
@@ -118,12 +124,17 @@ final class UsageJournal: Sendable {
                 closeDescriptor(lock)
                 throw error
             }
-            let (records, end, torn) = Self.scan(bytes)
-            if let torn {
+            let (records, end, damaged) = Self.scan(bytes)
+            for (range, reason) in damaged {
+                let quarantine = Self.quarantine(bytes[range], of: path, at: range.lowerBound)
                 logger.warning(
-                    "usage journal: torn record skipped",
-                    metadata: ["file": "\(path)", "offset": "\(end)", "bytes_skipped": "\(bytes.count - end)", "reason": "\(torn)"]
+                    "usage journal: damaged bytes skipped; the records after them are read",
+                    metadata: [
+                        "file": "\(path)", "offset": "\(range.lowerBound)", "bytes_skipped": "\(range.count)", "reason": "\(reason)",
+                        "quarantine": "\(quarantine)",
+                    ]
                 )
+                recovery.damagedBytes += range.count
             }
             guard records > 0 else {
                 unlink(path)
@@ -169,33 +180,56 @@ final class UsageJournal: Sendable {
     func append(_ frame: [UInt8]) throws -> Position {
         try state.withLock { state in
             guard !state.isClosed else { throw UsageJournalError("the usage journal is closed") }
-            if state.failsAppends { throw UsageJournalError.posix("write failed (simulated full disk)") }
-            if let active = state.active, let segment = state.segments[active.number],
-                segment.size > 0, segment.size + frame.count > segmentBytes
-            {
-                closeActive(&state)
-            }
-            if state.active == nil { try openSegment(&state) }
-            guard let active = state.active, var segment = state.segments[active.number] else {
-                throw UsageJournalError("no open usage journal segment")
-            }
-            let (number, descriptor) = active
-            let offset = segment.size
             do {
-                try Self.writeAll(descriptor, frame)
-                if fsync == .always, syncData(descriptor) != 0 { throw UsageJournalError.posix("fdatasync failed") }
+                let position = try appendLocked(frame, &state)
+                state.writeFailure = nil
+                return position
             } catch {
-                _ = ftruncate(descriptor, off_t(offset))
-                closeActive(&state)
+                state.writeFailure = "\(error)"
                 throw error
             }
-            segment.size += frame.count
-            segment.end = segment.size
-            segment.outstanding += 1
-            state.segments[number] = segment
-            byteCount.add(frame.count, ordering: .relaxed)
-            return Position(segment: number, offset: offset)
         }
+    }
+
+    private func appendLocked(_ frame: [UInt8], _ state: inout State) throws -> Position {
+        if state.failsAppends { throw UsageJournalError("write to the usage journal failed: No space left on device (simulated)") }
+        if let active = state.active, let segment = state.segments[active.number],
+            segment.size > 0, segment.size + frame.count > segmentBytes
+        {
+            closeActive(&state)
+        }
+        if state.active == nil { try openSegment(&state) }
+        guard let active = state.active, var segment = state.segments[active.number] else {
+            throw UsageJournalError("no open usage journal segment")
+        }
+        let (number, descriptor) = active
+        let offset = segment.size
+        do {
+            try Self.writeAll(descriptor, frame)
+            if fsync == .always, syncData(descriptor) != 0 { throw UsageJournalError.posix("fdatasync failed") }
+        } catch {
+            _ = ftruncate(descriptor, off_t(offset))
+            closeActive(&state)
+            throw error
+        }
+        segment.size += frame.count
+        segment.end = segment.size
+        segment.outstanding += 1
+        state.segments[number] = segment
+        byteCount.add(frame.count, ordering: .relaxed)
+        return Position(segment: number, offset: offset)
+    }
+
+    /// Why records cannot be journaled now, or nil when they can. After a failed append it probes the
+    /// directory (creates, writes and deletes a small file), so a journal that became writable again is seen
+    /// as such without waiting for traffic. Readiness reports it: an instance that cannot journal is not ready.
+    func writeProblem() -> String? {
+        let (failure, simulated) = state.withLock { ($0.writeFailure, $0.failsAppends) }
+        guard let failure else { return nil }
+        if simulated { return failure }
+        guard Self.probe(directory) == nil else { return failure }
+        state.withLock { $0.writeFailure = nil }
+        return nil
     }
 
     /// Records have been committed to PostgreSQL: `counts` says how many per segment. Segments left with
@@ -233,16 +267,17 @@ final class UsageJournal: Sendable {
             }
             var offset = 0
             reading: while true {
-                switch UsageJournalFrame.decode(bytes, at: offset) {
+                switch UsageJournalFrame.step(bytes, at: offset) {
                 case .record(let payload, let next):
                     records.append((number, Array(bytes[payload])))
                     offset = next
                     if records.count >= maxRecords { return (records, Position(segment: number, offset: start + next)) }
                 case .end:
                     break reading
-                case .torn(let reason):
-                    logger.error("usage journal: unreadable record skipped", metadata: ["segment": "\(number)", "offset": "\(start + offset)", "reason": "\(reason)"])
-                    break reading
+                case .damaged(let range, let reason):
+                    // Reported and quarantined when the journal was opened; only the records around it matter here.
+                    logger.debug("usage journal: damaged bytes passed over", metadata: ["segment": "\(number)", "offset": "\(start + range.lowerBound)", "reason": "\(reason)"])
+                    offset = range.upperBound
                 }
             }
         }
@@ -347,6 +382,41 @@ final class UsageJournal: Sendable {
         return directory + "/usage-" + String(repeating: "0", count: max(0, 10 - digits.count)) + digits + ".journal"
     }
 
+    /// Creates `directory` and its parents as needed, failing with the path and `errno` text that stopped it.
+    static func makeDirectory(_ directory: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw UsageJournalError("the usage journal directory \(directory) (usage.journal_dir) is a file, not a directory")
+            }
+            return
+        }
+        var path = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw UsageJournalError.posix("cannot create the usage journal directory \(directory) (usage.journal_dir): mkdir \(path)")
+            }
+        }
+    }
+
+    /// Creates, writes and deletes a small file in `directory`; nil when that works, else what failed.
+    static func probe(_ directory: String) -> String? {
+        let path = "\(directory)/.write-probe-\(getpid())"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return UsageJournalError.posix("cannot create a file in it").message }
+        defer {
+            closeDescriptor(descriptor)
+            unlink(path)
+        }
+        do {
+            try writeAll(descriptor, [0x0A])
+        } catch {
+            return "\(error)"
+        }
+        return nil
+    }
+
     /// The segment numbers in `directory`, ascending.
     static func segmentNumbers(in directory: String) throws -> [UInt64] {
         let names: [String]
@@ -361,20 +431,45 @@ final class UsageJournal: Sendable {
         }.sorted()
     }
 
-    /// Whole records in `bytes`, where the last one ends, and why reading stopped early (nil: it did not).
-    static func scan(_ bytes: [UInt8]) -> (records: Int, end: Int, torn: String?) {
+    /// Whole records in `bytes`, where the last one ends, and the damaged ranges passed over (with why).
+    static func scan(_ bytes: [UInt8]) -> (records: Int, end: Int, damaged: [(Range<Int>, String)]) {
         var records = 0
         var offset = 0
+        var end = 0
+        var damaged: [(Range<Int>, String)] = []
         while true {
-            switch UsageJournalFrame.decode(bytes, at: offset) {
+            switch UsageJournalFrame.step(bytes, at: offset) {
             case .record(_, let next):
                 records += 1
                 offset = next
+                end = next
             case .end:
-                return (records, offset, nil)
-            case .torn(let reason):
-                return (records, offset, reason)
+                return (records, end, damaged)
+            case .damaged(let range, let reason):
+                damaged.append((range, reason))
+                offset = range.upperBound
             }
+        }
+    }
+
+    /// The quarantine file for the damaged bytes at `offset` of the segment at `path`.
+    static func quarantinePath(of path: String, at offset: Int) -> String { "\(path).damaged-\(offset)" }
+
+    /// Copies damaged bytes to their quarantine file next to the segment (kept for an operator after the
+    /// segment itself is deleted) and returns its path, or why it could not be written. A file already there
+    /// (an earlier start saw the same damage) is left as it is.
+    static func quarantine(_ bytes: ArraySlice<UInt8>, of path: String, at offset: Int) -> String {
+        let target = quarantinePath(of: path, at: offset)
+        let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor < 0 {
+            return errno == EEXIST ? target : "not written: \(UsageJournalError.posix(target).message)"
+        }
+        defer { closeDescriptor(descriptor) }
+        do {
+            try writeAll(descriptor, Array(bytes))
+            return target
+        } catch {
+            return "not written: \(error)"
         }
     }
 

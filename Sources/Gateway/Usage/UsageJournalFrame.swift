@@ -5,8 +5,9 @@
 /// ```
 ///
 /// The payload is the record as JSON (readable with `strings`, and tolerant of fields added later). The length
-/// and checksum let a reader tell a whole record from one torn by a crash or a power loss: a frame whose magic,
-/// length or checksum is wrong ends what can be trusted in that segment.
+/// and checksum let a reader tell a whole record from one torn by a crash or a power loss. A frame whose magic,
+/// length or checksum is wrong is damage; the reader then resynchronises on the next offset where a whole frame
+/// checks out (its magic, a sane length and a matching CRC), so one bad frame costs only itself (``step(_:at:)``).
 enum UsageJournalFrame {
     static let magic: [UInt8] = Array("TGJ1".utf8)
     static let headerSize = 12
@@ -29,8 +30,33 @@ enum UsageJournalFrame {
         case record(payload: Range<Int>, next: Int)
         /// The end of the bytes, exactly at a frame boundary.
         case end
-        /// Not a whole, intact frame: a torn write or corruption. Nothing after it in the segment is trusted.
+        /// Not a whole, intact frame: a torn write or corruption.
         case torn(String)
+    }
+
+    /// One step of reading a segment: a record, the end, or damage and where reading goes on.
+    enum Step: Equatable {
+        case record(payload: Range<Int>, next: Int)
+        case end
+        /// `bytes` hold no whole frame; reading resumes at their upper bound (the next whole frame, or the end).
+        case damaged(bytes: Range<Int>, reason: String)
+    }
+
+    /// Reads the frame at `offset`, or, when it is damaged, finds the next offset where a whole frame starts.
+    ///
+    /// A payload containing the magic by chance is no risk: a frame is only accepted where its CRC checks out.
+    static func step(_ bytes: [UInt8], at offset: Int) -> Step {
+        switch decode(bytes, at: offset) {
+        case .record(let payload, let next): return .record(payload: payload, next: next)
+        case .end: return .end
+        case .torn(let reason):
+            var candidate = offset + 1
+            while let found = bytes[candidate...].firstRange(of: magic)?.lowerBound {
+                if case .record = decode(bytes, at: found) { return .damaged(bytes: offset..<found, reason: reason) }
+                candidate = found + 1
+            }
+            return .damaged(bytes: offset..<bytes.count, reason: reason)
+        }
     }
 
     /// Decodes the frame at `offset` of `bytes`.

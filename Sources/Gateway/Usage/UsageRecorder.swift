@@ -94,6 +94,7 @@ final class UsageRecorder: Sendable {
         let bounds = UsageJournalBounds(warnBytes: config.journalWarnBytes, maxBytes: config.journalMaxBytes, policy: config.journalFullPolicy)
         self.state = Mutex(State(spilledFrom: journal.recovery.first, bounds: bounds))
         let recovery = journal.recovery
+        if recovery.damagedBytes > 0 { metrics.usageJournalDamaged(bytes: recovery.damagedBytes) }
         if recovery.records > 0 {
             logger.notice(
                 "usage journal: replaying records an earlier process left",

@@ -29,6 +29,13 @@ final class PrivateServices: @unchecked Sendable {
     }
 
     func stopPostgres() async throws { try await run("stop-postgres") }
+
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the Redis server: it keeps its connections but answers nothing.
+    func signalRedis(_ signal: Int32) throws {
+        let text = try String(contentsOf: directory.appendingPathComponent("redis/redis.pid"), encoding: .utf8)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), "no Redis pid in \(text)")
+        try #require(kill(pid, signal) == 0, "kill(\(pid), \(signal)) failed")
+    }
     func startPostgres() async throws { try await run("start-postgres") }
 
     /// Stops both servers and removes the directory.
