@@ -73,6 +73,7 @@ struct RevocationTests {
             #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
             try await Task.sleep(for: .milliseconds(50))
         }
+        let blockedAt = ContinuousClock.now
         let blocked = try await http.request("POST", first.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master)
         #expect(blocked.status == 200)
         var status = 200
@@ -83,7 +84,7 @@ struct RevocationTests {
         let enforced = back.duration(to: .now)
         #expect(status == 401, "the second gateway still accepts the blocked key")
         #expect(enforced < .seconds(1), "the block reached the second gateway \(enforced) after Redis was back")
-        print("block enforced on the second gateway \(enforced) after Redis was back")
+        print("block enforced on the second gateway \(enforced) after Redis was back, \(blockedAt.duration(to: .now)) after the block was sent")
         await fake.stop()
     }
 
