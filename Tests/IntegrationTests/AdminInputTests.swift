@@ -1,10 +1,7 @@
-import FakeOllama
 import Foundation
 import Gateway
 import HTTPTypes
 import HummingbirdTesting
-import NIOCore
-import Postgres
 import Testing
 
 /// Admin filters and fields must be clean text: a NUL or invalid UTF-8 is a 400 naming the parameter,

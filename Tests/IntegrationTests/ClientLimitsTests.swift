@@ -3,8 +3,6 @@ import Foundation
 import Gateway
 import HTTPTypes
 import HummingbirdTesting
-import NIOCore
-import Postgres
 import Testing
 
 /// Clients that are slow or hold connections: each deadline closes its connection, the connection cap

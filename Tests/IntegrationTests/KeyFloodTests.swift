@@ -1,10 +1,8 @@
-import FakeOllama
 import Foundation
 import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Postgres
 import Testing
 
 /// Made-up keys cost bounded memory and bounded PostgreSQL work, and one address that keeps guessing

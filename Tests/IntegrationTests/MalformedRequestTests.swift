@@ -1,9 +1,7 @@
-import FakeOllama
 import Foundation
 import Gateway
 import HTTPTypes
 import HummingbirdTesting
-import NIOCore
 import Postgres
 import Testing
 

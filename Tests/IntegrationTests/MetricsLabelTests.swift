@@ -1,10 +1,7 @@
-import FakeOllama
 import Foundation
 import Gateway
 import HTTPTypes
 import HummingbirdTesting
-import NIOCore
-import Postgres
 import Testing
 
 /// `/metrics` needs no key, so nothing a client sends may appear there, and made-up names add no series.
