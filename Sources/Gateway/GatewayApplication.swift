@@ -36,18 +36,22 @@ public enum GatewayApplication {
         )
         let engine = CurlEngine(logger: logger)
         let ollama = OllamaClient(engine: engine, config: config.ollama)
-        let metrics = GatewayMetrics()
+        let catalog = ModelCatalog(config: config, ollama: ollama, logger: logger)
+        let metrics = GatewayMetrics(modelName: { catalog.knownName($0) })
         let backlog = UsageBacklog()
         let admission = Admission(redis: redis, pool: pool, config: config.limits, metrics: metrics, logger: logger, backlog: backlog, now: now)
         // Opens (and locks) the usage journal and queues what an earlier process left there, before serving.
         let recorder = try UsageRecorder(
             pool: pool, config: config.usage, metrics: metrics, logger: logger, backlog: backlog, settle: { admission.settle($0, record: $1) }
         )
-        let catalog = ModelCatalog(config: config, ollama: ollama, logger: logger)
         let migrator = try Migrator(pool: pool, directory: migrationsDirectory)
-        let keyCache = KeyCache()
+        let keyCache = KeyCache(limits: .init(
+            keys: config.auth.keyCacheSize, unknownKeys: config.auth.negativeCacheSize,
+            unknownKeyLifetime: .milliseconds(Int64(config.auth.negativeCacheTTLSeconds * 1000))
+        ))
         let keyStore = KeyStore(pool: pool)
-        let keyResolver = KeyResolver(store: keyStore, cache: keyCache, metrics: metrics)
+        let failedAuth = FailedAuthLimiter(limit: config.auth.failedAuthPerMinute, addresses: config.auth.failedAuthTrackedAddresses)
+        let keyResolver = KeyResolver(store: keyStore, cache: keyCache, metrics: metrics, failures: failedAuth)
         let keyEvents = KeyEvents(redis: redis, cache: keyCache, metrics: metrics, logger: logger)
         let keyChanges = RedisSubscriber(
             configuration: .init(url: try RedisURL(parsing: config.redis.url)), channels: [KeyCache.channel], logger: logger,
@@ -111,9 +115,13 @@ public enum GatewayApplication {
         UsageDailyActivityRoutes(store: usageStore, catalog: catalog, now: now).register(on: admin)
         let retention = UsageRetention(pool: pool, config: config.usage, logger: logger, now: now)
 
+        let deadlines = ClientDeadlines(config.server)
+        let connections = ConnectionCounter(limit: config.server.maxConnections, metrics: metrics)
         var app = Application(
             router: router,
-            server: .http1(additionalChannelHandlers: [ConnectionCloseWatcher()]),
+            server: .http1(additionalChannelHandlers: [
+                ConnectionCloseWatcher(), ClientDeadlineInstaller(deadlines: deadlines, connections: connections, metrics: metrics),
+            ]),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "tollgate"),
             services: [pool, redis, keyChanges, engine, recorder, retention],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },

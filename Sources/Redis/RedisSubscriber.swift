@@ -6,8 +6,9 @@ import Synchronization
 /// Listens on Redis pub/sub channels on a dedicated thread with its own connection.
 ///
 /// Messages are handed to `onMessage` on that thread. Whenever the subscription is (re)established or
-/// lost, `onConnectionChange` is told, so a cache fed by the channel can distrust itself while messages
-/// may have been missed. A lost connection is retried every 250 ms until ``close()``.
+/// lost, `onConnectionChange` is told (once per change, not per failed reconnection attempt), so a cache
+/// fed by the channel can distrust itself while messages may have been missed. A lost connection is
+/// retried every 250 ms until ``close()``, each attempt bounded by the configuration's timeout.
 public final class RedisSubscriber: Sendable {
     public typealias MessageHandler = @Sendable (_ channel: String, _ message: String) -> Void
     public typealias ConnectionHandler = @Sendable (_ isSubscribed: Bool) -> Void
@@ -39,6 +40,7 @@ public final class RedisSubscriber: Sendable {
         configuration: RedisClient.Configuration, channels: [String], control: Control, logger: Logger,
         onMessage: MessageHandler, onConnectionChange: ConnectionHandler
     ) {
+        var subscribed = false
         while !control.isClosed {
             do {
                 let connection = try RedisConnection(url: configuration.url, timeout: configuration.timeout)
@@ -46,6 +48,7 @@ public final class RedisSubscriber: Sendable {
                 for _ in channels { _ = try connection.readReply() }
                 connection.waitForeverOnReads()
                 guard control.attach(connection.fileDescriptor) else { return }
+                subscribed = true
                 onConnectionChange(true)
                 logger.debug("redis subscription active", metadata: ["channels": "\(channels)"])
                 while true {
@@ -58,9 +61,15 @@ public final class RedisSubscriber: Sendable {
                 }
             } catch {
                 control.detach()
-                onConnectionChange(false)
-                if control.isClosed { return }
-                logger.warning("redis subscription lost; retrying", metadata: ["error": "\(error)"])
+                if control.isClosed {
+                    onConnectionChange(false)
+                    return
+                }
+                if subscribed {
+                    subscribed = false
+                    onConnectionChange(false)
+                    logger.warning("redis subscription lost; retrying", metadata: ["error": "\(error)"])
+                }
                 Thread.sleep(forTimeInterval: 0.25)
             }
         }

@@ -45,6 +45,95 @@ struct RevocationTests {
         await fake.stop()
     }
 
+    @Test("After a Redis restart, a block made through one gateway is enforced by the other within 1 s of Redis being back")
+    func blockAfterRedisRestart() async throws {
+        let redis = try PrivateRedis()
+        try await redis.start()
+        defer { redis.stop() }
+        let fake = try await FakeOllama.start()
+        let database = try await TestServices.freshDatabase()
+        async let startFirst = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
+        async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
+        let (first, second) = try await (startFirst, startSecond)
+        defer {
+            first.stop()
+            second.stop()
+        }
+        let http = HTTP.shared
+        let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
+        let secret = try #require(HTTP.json(created.body)?["key"] as? String)
+        // A itself has used Redis (its command connection is the one a restart leaves stale).
+        #expect(try await http.request("POST", first.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+
+        redis.stop()
+        try await redis.start()
+        let back = ContinuousClock.now
+        // B learns the key again once it has re-subscribed, and caches it.
+        while back.duration(to: .now) < .milliseconds(600) {
+            #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let blockedAt = ContinuousClock.now
+        let blocked = try await http.request("POST", first.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master)
+        #expect(blocked.status == 200)
+        var status = 200
+        while status == 200 && back.duration(to: .now) < .seconds(5) {
+            status = try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
+            if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let enforced = back.duration(to: .now)
+        #expect(status == 401, "the second gateway still accepts the blocked key")
+        #expect(enforced < .seconds(1), "the block reached the second gateway \(enforced) after Redis was back")
+        print("block enforced on the second gateway \(enforced) after Redis was back, \(blockedAt.duration(to: .now)) after the block was sent")
+        await fake.stop()
+    }
+
+    @Test("A block made while Redis is down says propagation is pending, and is enforced everywhere within 1 s of Redis being back")
+    func blockDuringRedisOutage() async throws {
+        let redis = try PrivateRedis()
+        try await redis.start()
+        defer { redis.stop() }
+        let fake = try await FakeOllama.start()
+        let database = try await TestServices.freshDatabase()
+        async let startFirst = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
+        async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
+        let (first, second) = try await (startFirst, startSecond)
+        defer {
+            first.stop()
+            second.stop()
+        }
+        let http = HTTP.shared
+        let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
+        let secret = try #require(HTTP.json(created.body)?["key"] as? String)
+        #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+
+        redis.stop()
+        let blocked = try await http.request("POST", first.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master)
+        #expect(blocked.status == 200)
+        #expect(HTTP.json(blocked.body)?["propagation"] as? String == "pending", "\(blocked.body)")
+        // B cannot hear of it, so it trusts nothing it cached for more than a second.
+        let start = ContinuousClock.now
+        var status = 200
+        while status == 200 && start.duration(to: .now) < .seconds(5) {
+            status = (try? await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status) ?? 0
+            if status != 401 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(status == 401, "the second gateway accepted the blocked key during the outage")
+        #expect(start.duration(to: .now) < .milliseconds(1500))
+
+        try await redis.start()
+        let back = ContinuousClock.now
+        // After Redis returns, the block holds on B (cache re-validated), and an unblock reaches B at once.
+        while back.duration(to: .now) < .seconds(1) {
+            #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 401)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let unblocked = try await http.request("POST", first.baseURL + "/key/unblock", json: #"{"key":"\#(secret)"}"#, key: Self.master)
+        #expect(unblocked.status == 200)
+        #expect(HTTP.json(unblocked.body)?["propagation"] == nil, "\(unblocked.body)")
+        await fake.stop()
+    }
+
     @Test("After creation the secret is nowhere: not in the database, the logs, or any later response")
     func secretIsNeverStored() async throws {
         let fake = try await FakeOllama.start()

@@ -19,6 +19,7 @@ struct AdminFields {
         guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
             throw GatewayError(.invalidRequest, "The request body must be a JSON object.")
         }
+        try AdminText.checkJSON(object)
         self.object = object
     }
 

@@ -11,6 +11,20 @@ enum AdminResponse {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    static let propagationHeader = HTTPField.Name("x-tollgate-propagation")!
+
+    /// An answer to a change of keys or users. When not every gateway has heard of the change yet, it says
+    /// so: `"propagation": "pending"` in the object and `x-tollgate-propagation: pending`. Other gateways
+    /// then enforce it within a second of Redis being reachable again (see ``KeyEvents``).
+    static func json(_ object: [String: Any], propagation: KeyPropagation) -> Response {
+        guard propagation == .pending else { return json(object) }
+        var object = object
+        object["propagation"] = "pending"
+        var response = json(object)
+        response.headers[propagationHeader] = "pending"
+        return response
+    }
+
     /// A key as admin calls show it: identified by its hash (`token`), never by its secret, which
     /// only `/key/generate` and `/key/regenerate` add (as `key`).
     static func key(_ row: [String: Any], secret: String? = nil) -> [String: Any] {

@@ -26,10 +26,13 @@ struct AdminAuthenticator: RouterMiddleware {
     let keys: KeyResolver
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let identity = try await KeyAuthenticator.identify(request.headers, masterKey: masterKey, keys: keys)
+        let identity = try await KeyAuthenticator.identify(
+            request.headers, address: context.channel.remoteAddress?.ipAddress, masterKey: masterKey, keys: keys
+        )
         guard identity.isMaster else {
             throw GatewayError(.permission, "The admin API needs the master key.", code: "admin_only")
         }
+        try AdminText.checkQuery(request)
         var context = context
         context.identity = identity
         return try await next(request, context)

@@ -91,8 +91,8 @@ struct KeyAdminRoutes: Sendable {
         var columns = ColumnValues()
         try await readKeyFields(fields, into: &columns)
         let newUser = fields.isPresent("user_id") ? try fields.string("user_id") : nil
-        let row = try await modify(hash: hash, action: "key.update", columns: columns, actor: context.identity?.keyID, ensureUser: newUser)
-        return AdminResponse.json(AdminResponse.key(row))
+        let (row, propagation) = try await modify(hash: hash, action: "key.update", columns: columns, actor: context.identity?.keyID, ensureUser: newUser)
+        return AdminResponse.json(AdminResponse.key(row), propagation: propagation)
     }
 
     @Sendable func block(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -128,8 +128,8 @@ struct KeyAdminRoutes: Sendable {
             }
         }
         guard !deleted.isEmpty else { throw Self.notFound() }
-        await events.changed(deletedHashes)
-        return AdminResponse.json(["deleted_keys": deleted])
+        let propagation = await events.changed(deletedHashes)
+        return AdminResponse.json(["deleted_keys": deleted], propagation: propagation)
     }
 
     @Sendable func regenerate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -146,8 +146,10 @@ struct KeyAdminRoutes: Sendable {
         columns.set("key_hash", .text(newHash))
         columns.set("display", .text(KeySecret.display(secret)))
         columns.set("last_regenerated_at", .init(Date()))
-        let row = try await modify(hash: oldHash, action: "key.regenerate", columns: columns, actor: context.identity?.keyID, alsoInvalidate: [newHash])
-        return AdminResponse.json(AdminResponse.key(row, secret: secret))
+        let (row, propagation) = try await modify(
+            hash: oldHash, action: "key.regenerate", columns: columns, actor: context.identity?.keyID, alsoInvalidate: [newHash]
+        )
+        return AdminResponse.json(AdminResponse.key(row, secret: secret), propagation: propagation)
     }
 
     // MARK: Shared steps
@@ -157,16 +159,19 @@ struct KeyAdminRoutes: Sendable {
         let hash = try Self.hash(naming: try fields.requiredString("key"))
         var columns = ColumnValues()
         columns.set("blocked", PostgresValue(blocked))
-        let row = try await modify(hash: hash, action: blocked ? "key.block" : "key.unblock", columns: columns, actor: context.identity?.keyID)
-        return AdminResponse.json(AdminResponse.key(row))
+        let (row, propagation) = try await modify(
+            hash: hash, action: blocked ? "key.block" : "key.unblock", columns: columns, actor: context.identity?.keyID
+        )
+        return AdminResponse.json(AdminResponse.key(row), propagation: propagation)
     }
 
-    /// Updates the key with `hash`, audits it, tells every gateway; returns the row after the change.
+    /// Updates the key with `hash`, audits it, tells every gateway; returns the row after the change and
+    /// whether every gateway has heard of it yet.
     /// `ensureUser`: a user the key now belongs to, created (with no limits of its own) if it is new, as
     /// `/key/generate` does.
     private func modify(
         hash: String, action: String, columns: ColumnValues, actor: String?, alsoInvalidate: [String] = [], ensureUser: String? = nil
-    ) async throws -> [String: Any] {
+    ) async throws -> (row: [String: Any], propagation: KeyPropagation) {
         var columns = columns
         columns.set("updated_at", .init(Date()))
         let change = columns
@@ -185,8 +190,8 @@ struct KeyAdminRoutes: Sendable {
             }
         }
         guard let entry else { throw Self.notFound() }
-        await events.changed([hash] + alsoInvalidate)
-        return entry.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:]
+        let propagation = await events.changed([hash] + alsoInvalidate)
+        return (entry.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:], propagation)
     }
 
     private func readKeyFields(_ fields: AdminFields, into columns: inout ColumnValues) async throws {

@@ -87,8 +87,8 @@ struct UserAdminRoutes: Sendable {
         }
         guard let entry else { throw Self.notFound() }
         // A user's models restrict all its keys: every gateway re-reads them.
-        await events.changed([KeyCache.everything])
-        return AdminResponse.json(AdminResponse.user(entry.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:]))
+        let propagation = await events.changed([KeyCache.everything])
+        return AdminResponse.json(AdminResponse.user(entry.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:]), propagation: propagation)
     }
 
     /// Deletes users and every key they own.
@@ -115,8 +115,8 @@ struct UserAdminRoutes: Sendable {
             keyHashes += (result.after.flatMap { JSONText.decode($0) as? [String: Any] }?["deleted_keys"] as? [String]) ?? []
         }
         guard !deleted.isEmpty else { throw Self.notFound() }
-        await events.changed(keyHashes)
-        return AdminResponse.json(["deleted_users": deleted, "deleted_keys": keyHashes.count])
+        let propagation = await events.changed(keyHashes)
+        return AdminResponse.json(["deleted_users": deleted, "deleted_keys": keyHashes.count], propagation: propagation)
     }
 
     private func readUserFields(_ fields: AdminFields, into columns: inout ColumnValues) async throws {

@@ -22,6 +22,7 @@ struct ConfigValidator {
             (0...600_000).contains(config.server.streamHeadGraceMs), "server.stream_head_grace_ms must be from 0 to 600000",
             ["server", "stream_head_grace_ms"], env: nil
         )
+        try validateClientLimits(config)
         try check(!config.database.url.isEmpty, "no PostgreSQL URL: set database.url or DATABASE_URL", ["database", "url"], env: "DATABASE_URL")
         try check(
             config.database.url.hasPrefix("postgres://") || config.database.url.hasPrefix("postgresql://"),
@@ -107,6 +108,28 @@ struct ConfigValidator {
 
     /// Throws `message` at the position of `keys` when `condition` is false. A value set by `env`
     /// (when that variable is set) is blamed on the variable instead.
+    /// The deadlines and caps that protect the gateway from its clients (`server.*_timeout_s`, caches, limiter).
+    private func validateClientLimits(_ config: GatewayConfig) throws {
+        for (value, key) in [
+            (config.server.headerTimeoutSeconds, "header_timeout_s"), (config.server.bodyTimeoutSeconds, "body_timeout_s"),
+            (config.server.keepAliveIdleTimeoutSeconds, "keepalive_idle_timeout_s"),
+        ] {
+            try check(value > 0 && value <= 3600, "server.\(key) must be above 0 and at most 3600", ["server", key], env: nil)
+        }
+        try check(config.server.maxConnections >= 1, "server.max_connections must be at least 1", ["server", "max_connections"], env: nil)
+        for (value, key) in [
+            (config.auth.keyCacheSize, "key_cache_size"), (config.auth.negativeCacheSize, "negative_cache_size"),
+            (config.auth.failedAuthTrackedAddresses, "failed_auth_tracked_addresses"),
+        ] {
+            try check((1...10_000_000).contains(value), "auth.\(key) must be from 1 to 10000000", ["auth", key], env: nil)
+        }
+        try check(
+            config.auth.negativeCacheTTLSeconds > 0 && config.auth.negativeCacheTTLSeconds <= 3600,
+            "auth.negative_cache_ttl_s must be above 0 and at most 3600", ["auth", "negative_cache_ttl_s"], env: nil
+        )
+        try check(config.auth.failedAuthPerMinute >= 0, "auth.failed_auth_per_minute must not be negative", ["auth", "failed_auth_per_minute"], env: nil)
+    }
+
     private func check(_ condition: Bool, _ message: String, _ keys: [any ConfigPathComponent], env: String?) throws {
         guard !condition else { return }
         if let env, let value = environment[env], !value.isEmpty {

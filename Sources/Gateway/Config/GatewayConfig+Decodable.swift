@@ -45,6 +45,7 @@ extension GatewayConfig.Limits: Decodable {
 extension GatewayConfig.Server: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case host, port, max_body_bytes, shutdown_grace_s, stream_keepalive_ms, stream_head_grace_ms
+        case header_timeout_s, body_timeout_s, keepalive_idle_timeout_s, max_connections
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,12 +57,17 @@ extension GatewayConfig.Server: Decodable {
         shutdownGraceSeconds = try c.decodeIfPresent(Int.self, forKey: .shutdown_grace_s) ?? shutdownGraceSeconds
         streamKeepAliveMs = try c.decodeIfPresent(Int.self, forKey: .stream_keepalive_ms) ?? streamKeepAliveMs
         streamHeadGraceMs = try c.decodeIfPresent(Int.self, forKey: .stream_head_grace_ms) ?? streamHeadGraceMs
+        headerTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .header_timeout_s) ?? headerTimeoutSeconds
+        bodyTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .body_timeout_s) ?? bodyTimeoutSeconds
+        keepAliveIdleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .keepalive_idle_timeout_s) ?? keepAliveIdleTimeoutSeconds
+        maxConnections = try c.decodeIfPresent(Int.self, forKey: .max_connections) ?? maxConnections
     }
 }
 
 extension GatewayConfig.Auth: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case master_key_env, master_key
+        case key_cache_size, negative_cache_size, negative_cache_ttl_s, failed_auth_per_minute, failed_auth_tracked_addresses
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,6 +80,11 @@ extension GatewayConfig.Auth: Decodable {
             )
         }
         masterKeyEnv = try c.decodeIfPresent(String.self, forKey: .master_key_env) ?? masterKeyEnv
+        keyCacheSize = try c.decodeIfPresent(Int.self, forKey: .key_cache_size) ?? keyCacheSize
+        negativeCacheSize = try c.decodeIfPresent(Int.self, forKey: .negative_cache_size) ?? negativeCacheSize
+        negativeCacheTTLSeconds = try c.decodeIfPresent(Double.self, forKey: .negative_cache_ttl_s) ?? negativeCacheTTLSeconds
+        failedAuthPerMinute = try c.decodeIfPresent(Int.self, forKey: .failed_auth_per_minute) ?? failedAuthPerMinute
+        failedAuthTrackedAddresses = try c.decodeIfPresent(Int.self, forKey: .failed_auth_tracked_addresses) ?? failedAuthTrackedAddresses
     }
 }
 

@@ -31,11 +31,29 @@ public struct GatewayConfig: Sendable {
         /// How long a streamed call waits for Ollama's answer to begin before answering 200 and waiting
         /// with keep-alives (Ollama's refusals within it are still HTTP errors).
         public var streamHeadGraceMs = 2_000
+        /// A request head (request line and headers) must be complete this many seconds after its first byte.
+        public var headerTimeoutSeconds = 60.0
+        /// A request body must be read in full this many seconds after its head.
+        public var bodyTimeoutSeconds = 60.0
+        /// A connection with no request in progress is closed after this many seconds without a byte.
+        public var keepAliveIdleTimeoutSeconds = 60.0
+        /// Connections open at once at most; further ones are closed as soon as they are accepted.
+        public var maxConnections = 4096
     }
 
     public struct Auth: Sendable {
         /// The environment variable that holds the master key. The key itself never appears in the file.
         public var masterKeyEnv = "TOLLGATE_MASTER_KEY"
+        /// Virtual keys each process keeps in memory at most (least recently used ones go first).
+        public var keyCacheSize = 10_000
+        /// Unknown keys remembered at most, so a repeated wrong key costs no PostgreSQL query.
+        public var negativeCacheSize = 10_000
+        /// How long an unknown key is remembered as unknown.
+        public var negativeCacheTTLSeconds = 30.0
+        /// Invalid keys one client address may present per minute before it gets 429 (0: no limit).
+        public var failedAuthPerMinute = 30
+        /// Client addresses whose failures are counted at once at most.
+        public var failedAuthTrackedAddresses = 10_000
     }
 
     public struct Database: Sendable {

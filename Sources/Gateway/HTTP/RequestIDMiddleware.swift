@@ -2,6 +2,7 @@ import Dialects
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Tags every response, errors included, with `x-tollgate-request-id`, and puts the id on the request's
 /// logger. Errors that escape the routes become responses in the request's dialect here; none becomes a bare 500.
@@ -20,6 +21,13 @@ struct RequestIDMiddleware: RouterMiddleware {
         } catch let error as GatewayError {
             response = GatewayError.response(for: error.error, dialect: dialect)
             for field in error.headers { response.headers[field.name] = field.value }
+        } catch let error as HTTPParserError {
+            // The body's framing is broken (RFC 9112 §6-7: bad Transfer-Encoding, chunk size): the client's
+            // fault, and nothing after it on this connection can be read, so it is closed after this answer.
+            response = GatewayError.response(
+                for: DialectError(.invalidRequest, "Malformed HTTP request body framing (\(error)).", code: "malformed_request"), dialect: dialect
+            )
+            response.headers[.connection] = "close"
         } catch let error as any HTTPResponseError {
             if error.status == .contentTooLarge {
                 response = GatewayError.response(for: DialectError(.payloadTooLarge, "The request body is too large."), dialect: dialect)

@@ -7,7 +7,9 @@ import Logging
 /// Authenticates model routes: the master key, or a virtual key (`Authorization: Bearer` or `x-api-key`).
 ///
 /// Virtual keys come from the process's ``KeyCache``, or PostgreSQL on a miss. Unknown, blocked and
-/// expired keys are refused with a 401 that says which; refusals are not usage and are not logged.
+/// expired keys are refused with a 401 that says which; refusals are not usage and are not logged. A
+/// client address that presented too many unknown keys is refused with 429 before its key is looked up
+/// (``FailedAuthLimiter``).
 struct KeyAuthenticator: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -18,20 +20,34 @@ struct KeyAuthenticator: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         do {
-            context.identity = try await Self.identify(request.headers, masterKey: masterKey, keys: keys)
-        } catch let error as GatewayError where error.error.kind == .authentication {
+            context.identity = try await Self.identify(
+                request.headers, address: context.channel.remoteAddress?.ipAddress, masterKey: masterKey, keys: keys
+            )
+        } catch let error as GatewayError where error.error.kind == .authentication || error.error.code == Self.tooManyFailuresCode {
             metrics.authRejected(code: error.error.code)
             throw error
         }
         return try await next(request, context)
     }
 
-    static func identify(_ headers: HTTPFields, masterKey: [UInt8], keys: KeyResolver) async throws -> Identity {
+    static let tooManyFailuresCode = "too_many_failed_auth"
+
+    /// Who presented `headers`. `address` is the client's IP address, which failures are counted against.
+    static func identify(_ headers: HTTPFields, address: String?, masterKey: [UInt8], keys: KeyResolver) async throws -> Identity {
         guard let presented = credential(in: headers), !presented.isEmpty else {
             throw GatewayError(.authentication, "Missing API key: send it as 'Authorization: Bearer <key>'.", code: "missing_api_key")
         }
         if constantTimeEqual(Array(presented.utf8), masterKey) { return .master }
+        if let address, let wait = keys.failures.retryAfter(address) {
+            let seconds = max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
+            var error = GatewayError(
+                .rateLimited, "Too many invalid API keys from this address; try again in \(seconds) s.", code: tooManyFailuresCode
+            )
+            error.headers[.retryAfter] = String(seconds)
+            throw error
+        }
         guard presented.hasPrefix(KeySecret.prefix), let key = try await keys.key(secret: presented) else {
+            if let address { keys.failures.failed(address) }
             throw GatewayError(.authentication, "Incorrect API key provided.", code: "invalid_api_key")
         }
         if key.blocked {
@@ -50,6 +66,8 @@ struct KeyResolver: Sendable {
     let store: KeyStore
     let cache: KeyCache
     let metrics: GatewayMetrics
+    /// Unknown keys per client address, checked before a lookup.
+    let failures: FailedAuthLimiter
 
     func key(secret: String) async throws -> VirtualKey? {
         let hash = KeySecret.hash(secret)
@@ -58,8 +76,10 @@ struct KeyResolver: Sendable {
             return key
         case .miss(let generation):
             do {
+                metrics.keyLookedUp()
                 let key = try await store.key(hash: hash)
                 cache.store(key, for: hash, generation: generation)
+                metrics.keyCache(cache.counts)
                 return key
             } catch {
                 metrics.postgresFailed()

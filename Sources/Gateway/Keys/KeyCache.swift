@@ -5,14 +5,28 @@ import Synchronization
 ///
 /// Every admin change publishes the key's hash on ``KeyCache/channel``; each gateway's subscriber drops
 /// that entry at once, so a revoked key fails everywhere within the publish latency. The cache trusts
-/// itself only while that subscription is up: when it drops (Redis down, reconnecting), everything
-/// cached is discarded and lookups go to PostgreSQL until it is back, because a revocation may have
-/// been missed. Entries also expire after ``maxAge`` as a last safety net.
+/// itself fully only while that subscription is up. When it drops (Redis down, reconnecting) and again
+/// when it is back, everything cached is discarded, because a change may have been missed; while it is
+/// down, an entry is used only within ``unsubscribedMaxAge`` of being read from PostgreSQL. Entries also
+/// expire after ``maxAge`` as a last safety net.
+///
+/// Both halves are bounded: known keys (``Limits/keys``, least recently used evicted first) and unknown
+/// ones (``Limits/unknownKeys``, remembered for ``Limits/unknownKeyLifetime``), so a flood of made-up keys
+/// costs neither memory nor one PostgreSQL query each.
 final class KeyCache: Sendable {
     static let channel = "tollgate:keys:changed"
     /// The message that clears every entry (a user deleted, say).
     static let everything = "*"
     static let maxAge: Duration = .seconds(300)
+    /// How long an entry read while the subscription is down may be used: a change published meanwhile
+    /// cannot reach this process, so it must see PostgreSQL's answer this often.
+    static let unsubscribedMaxAge: Duration = .seconds(1)
+
+    struct Limits: Sendable {
+        var keys = 10_000
+        var unknownKeys = 10_000
+        var unknownKeyLifetime: Duration = .seconds(30)
+    }
 
     private struct Entry {
         var key: VirtualKey?      // nil: no such key (negative entry)
@@ -20,13 +34,20 @@ final class KeyCache: Sendable {
     }
 
     private struct State {
-        var entries: [String: Entry] = [:]
+        var known: ClockCache<Entry>
+        var unknown: ClockCache<Entry>
         var isSubscribed = false
         /// Bumped by every invalidation, so a PostgreSQL read that raced a change is not cached.
         var generation: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    let limits: Limits
+    private let state: Mutex<State>
+
+    init(limits: Limits = Limits()) {
+        self.limits = limits
+        self.state = Mutex(State(known: ClockCache(capacity: limits.keys), unknown: ClockCache(capacity: limits.unknownKeys)))
+    }
 
     /// What the cache knows about `hash`.
     enum Lookup {
@@ -38,21 +59,25 @@ final class KeyCache: Sendable {
 
     func lookup(_ hash: String) -> Lookup {
         state.withLock { state in
-            guard state.isSubscribed, let entry = state.entries[hash] else { return .miss(generation: state.generation) }
-            guard entry.storedAt.duration(to: .now) < Self.maxAge else {
-                state.entries[hash] = nil
-                return .miss(generation: state.generation)
+            let trusted = state.isSubscribed ? Self.maxAge : Self.unsubscribedMaxAge
+            if let entry = state.known.value(for: hash) {
+                if entry.storedAt.duration(to: .now) < trusted { return .hit(entry.key) }
+                state.known.remove(hash)
+            } else if let entry = state.unknown.value(for: hash) {
+                if entry.storedAt.duration(to: .now) < min(trusted, limits.unknownKeyLifetime) { return .hit(nil) }
+                state.unknown.remove(hash)
             }
-            return .hit(entry.key)
+            return .miss(generation: state.generation)
         }
     }
 
-    /// Remembers what PostgreSQL said about `hash`, unless the cache is untrusted right now or a change
-    /// notice arrived since the lookup that started the read (the answer may then be stale).
+    /// Remembers what PostgreSQL said about `hash`, unless a change notice or a subscription change
+    /// arrived since the lookup that started the read (the answer may then be stale).
     func store(_ key: VirtualKey?, for hash: String, generation: UInt64) {
         state.withLock { state in
-            guard state.isSubscribed, state.generation == generation else { return }
-            state.entries[hash] = Entry(key: key, storedAt: .now)
+            guard state.generation == generation else { return }
+            let entry = Entry(key: key, storedAt: .now)
+            if key == nil { state.unknown.set(entry, for: hash) } else { state.known.set(entry, for: hash) }
         }
     }
 
@@ -60,16 +85,29 @@ final class KeyCache: Sendable {
     func invalidate(_ message: String) {
         state.withLock { state in
             state.generation &+= 1
-            if message == Self.everything { state.entries.removeAll() } else { state.entries[message] = nil }
+            if message == Self.everything {
+                state.known.removeAll()
+                state.unknown.removeAll()
+            } else {
+                state.known.remove(message)
+                state.unknown.remove(message)
+            }
         }
     }
 
-    /// The subscriber's state; any change empties the cache.
+    /// The subscriber's state. Losing it and regaining it both empty the cache: notices published while
+    /// it was down were missed, and entries read meanwhile may predate them.
     func subscriptionChanged(isSubscribed: Bool) {
         state.withLock { state in
             state.isSubscribed = isSubscribed
             state.generation &+= 1
-            state.entries.removeAll()
+            state.known.removeAll()
+            state.unknown.removeAll()
         }
+    }
+
+    /// Entries held now: known keys and unknown ones (for the metrics and tests).
+    var counts: (known: Int, unknown: Int) {
+        state.withLock { ($0.known.count, $0.unknown.count) }
     }
 }

@@ -71,6 +71,13 @@ final class ModelCatalog: Sendable {
         }
     }
 
+    /// The canonical form of `name` if the catalog knows it (an alias, or a model Ollama last reported),
+    /// else nil. Asks no one: for labelling metrics, where an unknown name must not become a series.
+    func knownName(_ name: String) -> String? {
+        if aliases[name] != nil { return name }
+        return Self.match(name, in: cache.withLock { $0.names })
+    }
+
     /// True when Ollama could not be asked for its models the last time it was: a name that is not an
     /// alias may then exist after all, so "not found" would be the wrong answer.
     var cannotListOllama: Bool { exposeAllModels && cache.withLock { $0.listFailed } }

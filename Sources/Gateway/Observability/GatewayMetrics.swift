@@ -5,8 +5,17 @@ import Prometheus
 ///
 /// Every finished request passes through ``requestFinished(_:)`` (the usage recorder calls it), so
 /// request counts, latencies and tokens come from the same record as the usage log.
+///
+/// `/metrics` needs no key, and every label value has a fixed, small set of values: routes, dialects,
+/// statuses and reasons come from the code, and a model is labelled only with a name the gateway knows
+/// (``modelName``: an alias or a model Ollama reported), every other name as `other`. Nothing a client
+/// sends appears verbatim, and a flood of made-up names adds no series.
 final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// The label for a requested model name: its canonical known name, or nil for "other".
+    private let modelName: @Sendable (String) -> String?
+    /// The label value for anything not in a label's known set.
+    static let other = "other"
 
     /// Seconds: covers fast refusals up to multi-minute generations.
     static let latencyBuckets: [Duration] = [
@@ -14,6 +23,7 @@ final class GatewayMetrics: Sendable {
         .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120), .seconds(300),
     ]
 
+    private let connectionsOpenGauge: Gauge
     private let usageQueueDepth: Gauge
     private let usageWriteLag: Gauge
     private let usageRecordsWritten: Counter
@@ -21,7 +31,9 @@ final class GatewayMetrics: Sendable {
     private let usageJournalOverWarningGauge: Gauge
     private let usageJournalFullGauge: Gauge
 
-    init() {
+    init(modelName: @escaping @Sendable (String) -> String? = { _ in nil }) {
+        self.modelName = modelName
+        connectionsOpenGauge = registry.makeGauge(name: "tollgate_connections_open", help: "Client connections open now")
         usageQueueDepth = registry.makeGauge(name: "tollgate_usage_queue_depth", help: "Usage records waiting to be written to PostgreSQL")
         usageWriteLag = registry.makeGauge(
             name: "tollgate_usage_write_lag_seconds", help: "Age of the oldest usage record not yet written to PostgreSQL"
@@ -41,16 +53,24 @@ final class GatewayMetrics: Sendable {
         _ = usageJournalReplayed
         _ = usageJournalDamagedBytes
         // Families that exist before their first event, so dashboards and alerts see zeros, not gaps.
-        for limit in ["rpm", "tpm", "parallel", "budget"] { _ = limiterRejection(limit) }
-        for reason in ["missing", "invalid", "blocked", "expired"] { _ = authCounter(reason) }
+        for limit in Self.limitNames.sorted() { _ = limiterRejection(limit) }
+        for reason in ["missing", "invalid", "blocked", "expired", "address_limited"] { _ = authCounter(reason) }
+        for reason in ConnectionCloseReason.allCases { _ = connectionsClosed(reason) }
+        _ = connectionsRejected
+        _ = keyLookups
         _ = postgresErrors
         _ = redisErrors
     }
 
     // MARK: Requests
 
+    /// The `model` label for a request that asked for `name`.
+    func modelLabel(_ name: String?) -> String {
+        name.flatMap(modelName) ?? Self.other
+    }
+
     func requestFinished(_ record: UsageRecord) {
-        let model = record.servedModel ?? record.requestedModel ?? ""
+        let model = modelLabel(record.servedModel ?? record.requestedModel)
         registry.makeCounter(
             name: "tollgate_requests_total",
             labels: [("route", record.endpoint), ("dialect", record.dialect), ("model", model), ("status", String(record.httpStatus))],
@@ -87,13 +107,18 @@ final class GatewayMetrics: Sendable {
             case "missing_api_key": "missing"
             case "key_blocked": "blocked"
             case "key_expired": "expired"
+            case KeyAuthenticator.tooManyFailuresCode: "address_limited"
             default: "invalid"
             }
         authCounter(reason).increment()
     }
 
     /// A request refused by `limit` (`rpm`, `tpm`, `parallel`, `budget`).
-    func limiterRejected(_ limit: String) { limiterRejection(limit).increment() }
+    func limiterRejected(_ limit: String) {
+        limiterRejection(Self.limitNames.contains(limit) ? limit : Self.other).increment()
+    }
+
+    static let limitNames: Set<String> = ["rpm", "tpm", "parallel", "budget"]
 
     func limiterRejection(_ limit: String) -> Counter {
         registry.makeCounter(name: "tollgate_limiter_rejections_total", labels: [("limit", limit)], help: "Requests refused by a rate limit or budget")
@@ -112,6 +137,37 @@ final class GatewayMetrics: Sendable {
 
     private func authCounter(_ reason: String) -> Counter {
         registry.makeCounter(name: "tollgate_auth_rejections_total", labels: [("reason", reason)], help: "Refused credentials (not usage)")
+    }
+
+    // MARK: Keys and connections
+
+    /// A key looked up in PostgreSQL (a cache miss).
+    func keyLookedUp() { keyLookups.increment() }
+
+    /// How many keys the process caches now.
+    func keyCache(_ counts: (known: Int, unknown: Int)) {
+        registry.makeGauge(name: "tollgate_key_cache_entries", labels: [("kind", "known")], help: "Keys cached in this process")
+            .set(to: Double(counts.known))
+        registry.makeGauge(name: "tollgate_key_cache_entries", labels: [("kind", "unknown")], help: "Keys cached in this process")
+            .set(to: Double(counts.unknown))
+    }
+
+    func connectionsOpen(_ count: Int) { connectionsOpenGauge.set(to: Double(count)) }
+    /// A connection closed at once because `server.max_connections` were open.
+    func connectionRejected() { connectionsRejected.increment() }
+    /// A connection closed because its client ran out of time.
+    func connectionClosed(_ reason: ConnectionCloseReason) { connectionsClosed(reason).increment() }
+
+    private var keyLookups: Counter {
+        registry.makeCounter(name: "tollgate_key_lookups_total", help: "Virtual keys looked up in PostgreSQL (key cache misses)")
+    }
+    private var connectionsRejected: Counter {
+        registry.makeCounter(name: "tollgate_connections_rejected_total", help: "Connections closed on arrival because server.max_connections were open")
+    }
+    private func connectionsClosed(_ reason: ConnectionCloseReason) -> Counter {
+        registry.makeCounter(
+            name: "tollgate_connections_timed_out_total", labels: [("reason", reason.rawValue)], help: "Connections closed because the client ran out of time"
+        )
     }
 
     // MARK: Usage pipeline

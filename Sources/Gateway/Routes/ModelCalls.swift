@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Upstream
 
 /// The steps every model route shares, whatever dialect it speaks: read the body, resolve and check
@@ -77,7 +78,9 @@ struct ModelCalls: Sendable {
             return response
         case .failure(let error):
             let record: UsageRecord? =
-                if gone.isSet || error is CancellationError {
+                if error is HTTPParserError {
+                    nil  // a malformed request is not usage: it never reached the model (answered 400)
+                } else if gone.isSet || error is CancellationError {
                     meter.finish(.clientClosed, status: 499, errorType: "client_closed")
                 } else if let error = error as? GatewayError {
                     meter.finish(error.error)

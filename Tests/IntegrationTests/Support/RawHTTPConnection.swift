@@ -60,6 +60,32 @@ final class RawHTTPConnection {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// Sends `text` as it is (a partial head, a chunk, a byte).
+    func write(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == bytes.count else { throw Failure(description: "send() failed") }
+    }
+
+    /// Waits up to `limit` for the server to close the connection; returns what it sent before, or nil
+    /// when the connection is still open at the deadline.
+    func closed(within limit: Duration) async -> String? {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&ready, 1, 0) == 0 {
+                try? await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return String(decoding: received, as: UTF8.self) }
+            received += buffer[0..<count]
+        }
+        return nil
+    }
+
     /// Hangs up (both directions), as a client that gives up does.
     func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
 }
