@@ -72,7 +72,7 @@ public struct GatewayConfig: Sendable {
         /// Commands waiting for the Redis thread at most; past it a command fails at once (as if Redis were down).
         public var maxQueuedCommands = 10_000
         /// Bound on one command, queued and on the wire; past it the command fails as if Redis were down.
-        public var commandTimeoutMs = 2_000
+        public var commandTimeoutMs = 5_000
     }
 
     public struct Ollama: Sendable {
