@@ -98,7 +98,7 @@ struct ChaosRun {
         let load = Task { await ChaosLoad(replicas: replicas, keys: keys, clock: clock, ledger: ledger).run(workers: 8, until: stop) }
         let timeline: ChaosTimeline
         do {
-            timeline = try await faults(k2: k2.secret)
+            timeline = try await faults(k1: k1.secret, k2: k2.secret)
         } catch {
             stop.raise()
             _ = await load.value
@@ -124,6 +124,7 @@ struct ChaosRun {
         checks.no500()
         checks.noModelNotFound()
         checks.noUnexpectedStatus()
+        checks.postgresReconnected()
         for (name, answer) in ready where answer.status != 200 {
             Issue.record("replica \(name) is not ready 15 s after the faults ended: /health/ready answered \(answer.status) \(answer.body)")
         }
@@ -135,7 +136,7 @@ struct ChaosRun {
     }
 
     /// The faults, in sequence, with pauses under load between them.
-    func faults(k2: String) async throws -> ChaosTimeline {
+    func faults(k1: String, k2: String) async throws -> ChaosTimeline {
         let timeline = ChaosTimeline()
         try await Task.sleep(for: .seconds(4))  // both keys cached on both replicas
 
@@ -152,6 +153,12 @@ struct ChaosRun {
         try await Task.sleep(for: .seconds(3))
         try await services.startPostgres()
         timeline.postgresBack = clock.now
+        // The replicas' pooled connections died with the server: the first call that needs PostgreSQL must still work.
+        for name in ["A", "B"] {
+            let url = try replicas.get(name).baseURL + "/key/info?key=\(k1)"
+            let answer = try? await HTTP.shared.request("GET", url, key: GatewayHarness.masterKey)
+            timeline.firstCallsAfterPostgres.append((name, answer?.status ?? 0, answer?.body ?? "no answer"))
+        }
 
         try await Task.sleep(for: .seconds(4))
         let killed = try replicas.get("B")

@@ -131,6 +131,14 @@ struct ChaosChecks {
         )
     }
 
+    /// The first call that reads PostgreSQL after its restart is served (on a fresh connection), not failed.
+    func postgresReconnected() {
+        fail(
+            "the first call that needs PostgreSQL after it restarted is answered 200 (PostgreSQL was back at \(clock.format(timeline.postgresBack)))",
+            timeline.firstCallsAfterPostgres.filter { $0.status != 200 }.map { "replica \($0.replica): /key/info answered \($0.status) \($0.body.prefix(200))" }
+        )
+    }
+
     /// Counts per outcome, per replica and per dialect, and the timeline.
     func summary(ready: [String: (status: Int, body: String)]) -> String {
         func outcome(_ call: ChaosCall) -> String {

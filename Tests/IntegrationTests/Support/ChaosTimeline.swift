@@ -6,6 +6,8 @@ final class ChaosTimeline: @unchecked Sendable {
     var redisDown = Duration.zero, redisBack = Duration.zero
     var blockAnswered = Duration.zero, blockWall = Date.distantFuture
     var postgresDown = Duration.zero, postgresBack = Duration.zero
+    /// Each replica's answer to the first admin call (`/key/info`, which reads PostgreSQL) once PostgreSQL was back.
+    var firstCallsAfterPostgres: [(replica: String, status: Int, body: String)] = []
     var replicaKilled = Duration.zero, replicaBack = Duration.zero
     var stallStart = Duration.zero, stallEnd = Duration.zero
     var loadStopped = Duration.zero
