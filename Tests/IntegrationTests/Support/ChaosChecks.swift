@@ -23,7 +23,8 @@ struct ChaosChecks {
     private func fail(_ guarantee: String, _ offenders: [String]) {
         guard !offenders.isEmpty else { return }
         failed.raise()
-        Issue.record("\(guarantee): \(offenders.count) violation(s), e.g.\n  " + offenders.prefix(5).joined(separator: "\n  "))
+        let examples = offenders.prefix(5).joined(separator: "\n  ")
+        Issue.record("\(guarantee): \(offenders.count) violation(s), e.g.\n  \(examples)")
     }
 
     /// No call outlives the gateway's request deadline (plus slack); a call the client gave up on hung.
@@ -102,10 +103,10 @@ struct ChaosChecks {
 
     /// Outages give 503/504 in the caller's dialect, never an internal error.
     func no500() {
-        let internal = calls.filter { $0.answer.status == 500 }
+        let failed500 = calls.filter { $0.answer.status == 500 }
         fail(
             "no request is answered 500 (a PostgreSQL or Redis that restarted is reconnected, not reported as an internal error)",
-            internal.map { "\($0.describe(clock))\(timeline.phase(of: $0, clock)): \($0.answer.body.prefix(200))" }
+            failed500.map { "\($0.describe(clock))\(timeline.phase(of: $0, clock)): \($0.answer.body.prefix(200))" }
         )
     }
 
