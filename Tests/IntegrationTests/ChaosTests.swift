@@ -1,6 +1,7 @@
 import FakeOllama
 import Foundation
 import Postgres
+import Redis
 import Testing
 
 /// The chaos test of issue #11: two `tollgate serve` replicas on one private PostgreSQL and Redis, under a
@@ -145,6 +146,8 @@ struct ChaosRun {
         try await Task.sleep(for: .seconds(2))
         try await services.startRedis()
         timeline.redisBack = clock.now
+        // Both replicas listen for key changes again (the cache trusts itself again): the moment a lost publish matters.
+        timeline.resubscribed = await waitForSubscribers(2, within: .seconds(3))
         (timeline.blockAnswered, timeline.blockWall) = try await block(k2, on: try replicas.get("A"))
 
         try await Task.sleep(for: .seconds(4))
@@ -178,6 +181,20 @@ struct ChaosRun {
 
         try await Task.sleep(for: .seconds(4))  // recovery under load
         return timeline
+    }
+
+    /// When `count` subscribers listen on the key-change channel again (nil if not within `within`).
+    func waitForSubscribers(_ count: Int, within: Duration) async -> Duration? {
+        guard let url = try? RedisURL(parsing: services.redisURL) else { return nil }
+        let client = RedisClient(configuration: .init(url: url, timeout: .seconds(1)), logger: TestServices.logger)
+        defer { client.close() }
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            let reply = try? await client.send("PUBSUB", "NUMSUB", "tollgate:keys:changed")
+            if let listening = reply?.array?.last?.integer, listening >= count { return clock.now }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
     }
 
     func startReplica(_ name: String, dataDirectory: URL? = nil) async throws -> GatewayProcess {

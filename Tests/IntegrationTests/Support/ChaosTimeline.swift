@@ -4,6 +4,8 @@ import Foundation
 final class ChaosTimeline: @unchecked Sendable {
     // Invariant: written by the fault sequence only, read after it returned.
     var redisDown = Duration.zero, redisBack = Duration.zero
+    /// When both replicas were subscribed to key changes again (nil: not within 3 s).
+    var resubscribed: Duration?
     var blockAnswered = Duration.zero, blockWall = Date.distantFuture
     var postgresDown = Duration.zero, postgresBack = Duration.zero
     /// Each replica's answer to the first admin call (`/key/info`, which reads PostgreSQL) once PostgreSQL was back.
@@ -13,7 +15,7 @@ final class ChaosTimeline: @unchecked Sendable {
     var loadStopped = Duration.zero
 
     func describe(_ clock: ChaosClock) -> String {
-        "Redis down \(clock.format(redisDown))..\(clock.format(redisBack)), K2 blocked \(clock.format(blockAnswered)), "
+        "Redis down \(clock.format(redisDown))..\(clock.format(redisBack)), both resubscribed \(resubscribed.map(clock.format) ?? "never"), K2 blocked \(clock.format(blockAnswered)), "
             + "PostgreSQL down \(clock.format(postgresDown))..\(clock.format(postgresBack)), "
             + "B killed \(clock.format(replicaKilled)) and back \(clock.format(replicaBack)), "
             + "Ollama stalled \(clock.format(stallStart))..\(clock.format(stallEnd)), load stopped \(clock.format(loadStopped))"
