@@ -88,6 +88,7 @@ struct ChaosRun {
         let (a, b) = try await (first, second)
         replicas.set("A", a)
         replicas.set("B", b)
+        let replicasUp = clock.now
 
         let limits = #""rpm_limit":1000000,"tpm_limit":1000000000,"max_parallel_requests":64,"max_budget":1000,"budget_duration":"30d""#
         let k1 = try await generateKey(on: a, alias: "chaos-k1", limits: limits)
@@ -99,7 +100,7 @@ struct ChaosRun {
         let load = Task { await ChaosLoad(replicas: replicas, keys: keys, clock: clock, ledger: ledger).run(workers: 8, until: stop) }
         let timeline: ChaosTimeline
         do {
-            timeline = try await faults(k1: k1.secret, k2: k2.secret)
+            timeline = try await faults(k1: k1.secret, k2: k2.secret, replicasUp: replicasUp)
         } catch {
             stop.raise()
             _ = await load.value
@@ -137,8 +138,9 @@ struct ChaosRun {
     }
 
     /// The faults, in sequence, with pauses under load between them.
-    func faults(k1: String, k2: String) async throws -> ChaosTimeline {
+    func faults(k1: String, k2: String, replicasUp: Duration) async throws -> ChaosTimeline {
         let timeline = ChaosTimeline()
+        timeline.replicasUp = replicasUp
         try await Task.sleep(for: .seconds(4))  // both keys cached on both replicas
 
         try await services.stopRedis()

@@ -95,7 +95,8 @@ struct ChaosChecks {
     func noCutConnections() {
         let cut = calls.filter { call in
             guard call.answer.ending == .cut else { return false }
-            let byTheKill = call.replica == "B" && call.sentAt <= timeline.replicaKilled && call.endedAt >= timeline.replicaKilled - .milliseconds(500)
+            // In flight when B died, or sent to its port while it was dying (the kernel may accept, then reset).
+            let byTheKill = call.replica == "B" && call.sentAt < timeline.replicaBack && call.endedAt >= timeline.replicaKilled - .milliseconds(500)
             return !byTheKill
         }
         fail("no response is cut off mid-way (only the SIGKILLed replica's in-flight calls may be)", cut.map { "\($0.describe(clock))\(timeline.phase(of: $0, clock))" })
@@ -114,7 +115,8 @@ struct ChaosChecks {
     func noModelNotFound() {
         let notFound = calls.filter { $0.answer.status == 404 }
         fail(
-            "a model Ollama lists is never answered 404 model_not_found (replica B restarted at \(clock.format(timeline.replicaBack)))",
+            "a model Ollama lists is never answered 404 model_not_found, by a replica just started either "
+                + "(A and B up at \(clock.format(timeline.replicasUp)), B restarted at \(clock.format(timeline.replicaBack)))",
             notFound.map { "\($0.describe(clock))\(timeline.phase(of: $0, clock)): \($0.answer.body.prefix(200))" }
         )
     }

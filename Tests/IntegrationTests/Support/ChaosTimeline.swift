@@ -3,6 +3,8 @@ import Foundation
 /// When each fault happened, on the test's clock.
 final class ChaosTimeline: @unchecked Sendable {
     // Invariant: written by the fault sequence only, read after it returned.
+    /// Both replicas answered `/health/live` for the first time.
+    var replicasUp = Duration.zero
     var redisDown = Duration.zero, redisBack = Duration.zero
     /// When both replicas were subscribed to key changes again (nil: not within 3 s).
     var resubscribed: Duration?
