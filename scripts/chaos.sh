@@ -23,7 +23,7 @@ for run in $(seq 1 "$runs"); do
   started=$(date +%s)
   if ! scripts/test.sh --filter ChaosTests >"$log" 2>&1; then
     echo "chaos.sh: run $run of $runs FAILED after $(( $(date +%s) - started )) s; the failures:" >&2
-    grep -E '✘|Issue|violation|recorded an issue|error:' "$log" | head -60 >&2 || true
+    grep -E '^chaos: |^  (outcomes|timeline|ready)|✘|↳|^    |error:' "$log" | head -80 >&2 || true
     exit 1
   fi
   echo "chaos.sh: run $run of $runs passed in $(( $(date +%s) - started )) s; $(grep -E '^chaos: ' "$log" | head -1)" >&2
