@@ -23,7 +23,12 @@ for run in $(seq 1 "$runs"); do
   started=$(date +%s)
   if ! scripts/test.sh --filter ChaosTests >"$log" 2>&1; then
     echo "chaos.sh: run $run of $runs FAILED after $(( $(date +%s) - started )) s; the failures:" >&2
-    grep -E '^chaos: |^  (outcomes|timeline|ready)|✘|↳|^    |error:' "$log" | head -80 >&2 || true
+    # The summary, then each recorded issue with its indented examples, then the verdict lines.
+    awk '/^chaos: |^  (outcomes|timeline|ready at)/ { print; next }
+         /recorded an issue|error:/ { keep = 1; print; next }
+         keep && (/^↳/ || /^    /) { print; next }
+         { keep = 0 }
+         /^✘ Test run|^test\.sh: FAIL/ { print }' "$log" | head -80 >&2 || true
     exit 1
   fi
   echo "chaos.sh: run $run of $runs passed in $(( $(date +%s) - started )) s; $(grep -E '^chaos: ' "$log" | head -1)" >&2

@@ -175,8 +175,9 @@ struct ChaosRun {
         timeline.replicaBack = clock.now
 
         try await Task.sleep(for: .seconds(4))
-        fake.behavior = ChaosTests.stalled
+        // Noted before the switch, so every call that meets the stall is inside the window the stall check looks at.
         timeline.stallStart = clock.now
+        fake.behavior = ChaosTests.stalled
         try await Task.sleep(for: .seconds(5))
         fake.behavior = ChaosTests.healthy
         timeline.stallEnd = clock.now
