@@ -175,7 +175,6 @@ struct ChaosRun {
         timeline.replicaBack = clock.now
 
         try await Task.sleep(for: .seconds(4))
-        // Noted before the switch, so every call that meets the stall is inside the window the stall check looks at.
         timeline.stallStart = clock.now
         fake.behavior = ChaosTests.stalled
         try await Task.sleep(for: .seconds(5))

@@ -38,9 +38,11 @@ struct ChaosChecks {
         )
     }
 
-    /// Calls sent while Ollama was stalled end by the idle deadline (streams) or the first-byte deadline (whole answers).
+    /// Calls in flight while Ollama was stalled end by the idle deadline (streams) or the first-byte deadline (whole answers).
     func stalledStreamsEnded() {
-        let during = calls.filter { $0.sentAt >= timeline.stallStart && $0.sentAt < timeline.stallEnd && $0.answer.ending != .refused }
+        // Every call in flight during the stall: Ollama reads its behaviour when a call reaches it, later than the
+        // client sent it; calls that did not meet the stall are over in milliseconds anyway.
+        let during = calls.filter { $0.sentAt < timeline.stallEnd && $0.endedAt > timeline.stallStart && $0.answer.ending != .refused }
         let late = during.filter { call in
             let limit = (call.stream ? ChaosTests.streamIdleDeadline : ChaosTests.firstByteDeadline) + ChaosTests.slack
             return call.answer.duration > limit
