@@ -89,7 +89,7 @@ rm -f "$OUT"/xunit*.xml
 # Suites that measure how fast something happens (e.g. "Ollama's connection closes within 100 ms of the
 # client's") run in a second, quiet pass: beside sixteen other suites on a 2-core machine their
 # deadlines would measure the machine, not the gateway. With explicit arguments, one pass runs them.
-TIMED_SUITES='ClientDisconnectTests|SlowStreamTests'
+TIMED_SUITES='ClientDisconnectTests|SlowStreamTests|ChaosTests'
 log "swift test (log: $LOG)"
 set +e
 if [ "$#" -eq 0 ]; then

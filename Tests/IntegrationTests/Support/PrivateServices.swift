@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A PostgreSQL and a Redis of the test's own (`scripts/services.sh` on a private directory), so the test can
-/// stop and start PostgreSQL without disturbing any other test. PostgreSQL keeps its port across a restart.
+/// stop and start PostgreSQL or Redis without disturbing any other test. Each keeps its port across a restart.
 ///
 /// No pipes: the script's output goes to a file, and the servers it starts keep no descriptor of ours.
 final class PrivateServices: @unchecked Sendable {
@@ -37,6 +37,8 @@ final class PrivateServices: @unchecked Sendable {
         try #require(kill(pid, signal) == 0, "kill(\(pid), \(signal)) failed")
     }
     func startPostgres() async throws { try await run("start-postgres") }
+    func stopRedis() async throws { try await run("stop-redis") }
+    func startRedis() async throws { try await run("start-redis") }
 
     /// Stops both servers and removes the directory.
     func stop() async {
