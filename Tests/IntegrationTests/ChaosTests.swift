@@ -28,11 +28,7 @@ struct ChaosTests {
     /// A key blocked through one replica is refused everywhere by then (issue #11: within 1 s).
     static let blockPropagation: TimeInterval = 1.0
 
-    /// The replicas' config file. Unknown keys are refused by the config loader, so settings that do not exist
-    /// yet cannot be written here ahead of their fixes.
-    // TODO(lead, issue #11): once the stream/request timeout fix is merged, add under `ollama:` below
-    //   `stream_idle_timeout_s: 2` and `request_timeout_s: 20` (= streamIdleDeadline, requestDeadline above);
-    //   until then stalled streams run to the client's deadline and the stall and hang checks fail.
+    /// The replicas' config file: the deadlines above, short enough that a stall ends within the test.
     static let replicaConfig = """
         models:
           - name: gpt-4o-mini
@@ -41,6 +37,8 @@ struct ChaosTests {
             output_price_per_1m: 600
         ollama:
           first_byte_timeout_s: 10
+          stream_idle_timeout_s: 2
+          request_timeout_s: 20
         usage:
           flush_interval_ms: 200
         """
