@@ -67,6 +67,9 @@ public enum GatewayApplication {
         let completions = OpenAICompletionsRoute(calls: calls)
         let embeddings = OpenAIEmbeddingsRoute(calls: calls)
         let models = ModelsRoute(catalog: catalog)
+        let responsesStore = ResponsesStore(pool: pool, maxBytes: config.responses.maxStoredBytes)
+        let responses = ResponsesRoute(calls: calls, store: responsesStore)
+        let storedResponses = ResponsesStoredRoutes(store: responsesStore)
         let authenticator = KeyAuthenticator(masterKey: masterKey, keys: keyResolver, metrics: metrics)
         router.group("v1")
             .add(middleware: authenticator)
@@ -75,6 +78,10 @@ public enum GatewayApplication {
             .post("messages/count_tokens", use: messages.countTokens)
             .post("completions", use: completions.handle)
             .post("embeddings", use: embeddings.handle)
+            .post("responses", use: responses.create)
+            .get("responses/:id", use: storedResponses.retrieve)
+            .delete("responses/:id", use: storedResponses.delete)
+            .get("responses/:id/input_items", use: storedResponses.inputItems)
             .get("models", use: models.list)
             .get("models/**", use: models.retrieve)
 
@@ -103,7 +110,7 @@ public enum GatewayApplication {
         admin.get("spend/logs", use: UsageSpendLogRoutes(store: usageStore).logs)
         admin.get("usage", use: UsageReportRoutes(store: usageStore, catalog: catalog, now: now).usage)
         UsageDailyActivityRoutes(store: usageStore, catalog: catalog, now: now).register(on: admin)
-        let retention = UsageRetention(pool: pool, config: config.usage, logger: logger, now: now)
+        let retention = UsageRetention(pool: pool, config: config.usage, responsesDays: config.responses.retentionDays, logger: logger, now: now)
 
         var app = Application(
             router: router,
