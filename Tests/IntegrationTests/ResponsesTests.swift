@@ -14,8 +14,13 @@ struct ResponsesTests {
     /// The fake's five-word answer.
     static let fakeText = "word word word word word "
 
-    /// The `response.*` events of a streamed answer, in order.
-    static func events(_ response: TestResponse) -> [[String: Any]] { response.sseEvents }
+    /// The `data:` objects of a streamed answer's `event:`/`data:` frames, in order.
+    static func events(_ response: TestResponse) -> [[String: Any]] {
+        response.text.components(separatedBy: "\n\n").compactMap { frame in
+            guard let data = frame.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }) else { return nil }
+            return (try? JSONSerialization.jsonObject(with: Data(data.dropFirst(6).utf8))) as? [String: Any]
+        }
+    }
 
     @Test("a whole answer: a response object with output_text, usage, and a usage row with dialect responses")
     func whole() async throws {
