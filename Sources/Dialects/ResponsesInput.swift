@@ -12,8 +12,10 @@
 /// - Items only OpenAI's hosted tools produce (`web_search_call`, `compaction`, `mcp_*`, …) are dropped: Codex
 ///   replays them in its history and the model can do nothing with them. Any other type is a 400.
 enum ResponsesInput {
-    /// The item types dropped on the way in.
+    /// The item types dropped on the way in (`additional_tools`, newer Codex's way of offering tools, is read
+    /// by ``ResponsesRequest`` as tools).
     static let droppedTypes: Set<String> = [
+        "additional_tools",
         "web_search_call", "file_search_call", "computer_call", "computer_call_output", "image_generation_call",
         "code_interpreter_call", "local_shell_call", "local_shell_call_output", "mcp_list_tools", "mcp_approval_request",
         "mcp_approval_response", "mcp_call", "compaction", "tool_search_call", "tool_search_output",

@@ -242,8 +242,7 @@ extension JSONWriter {
                 string(item.status)
                 raw(",\"call_id\":")
                 string(call.id)
-                raw(",\"name\":")
-                string(call.name)
+                toolName(call.name, kinds: kinds)
                 raw(",\"input\":")
                 string(pending ? "" : Self.customInput(call))
             } else {
@@ -251,20 +250,25 @@ extension JSONWriter {
                 string(item.status)
                 raw(",\"call_id\":")
                 string(call.id)
-                if let split = kinds.namespaced[call.name] {
-                    raw(",\"namespace\":")
-                    string(split.namespace)
-                    raw(",\"name\":")
-                    string(split.name)
-                } else {
-                    raw(",\"name\":")
-                    string(call.name)
-                }
+                toolName(call.name, kinds: kinds)
                 raw(",\"arguments\":")
                 string(pending ? "" : call.arguments.text)
             }
         }
         raw("}")
+    }
+
+    /// `,"name":…`, preceded by `"namespace"` for a namespaced tool's call.
+    mutating func toolName(_ name: String, kinds: ResponsesToolKinds) {
+        if let split = kinds.namespaced[name] {
+            raw(",\"namespace\":")
+            string(split.namespace)
+            raw(",\"name\":")
+            string(split.name)
+        } else {
+            raw(",\"name\":")
+            string(name)
+        }
     }
 
     /// A custom tool call's `input`: the `input` argument, or the whole arguments when the model wrote others.

@@ -45,7 +45,13 @@ public struct ResponsesRequest: Sendable {
             throw RequestField.invalidValue("prompt", "prompt templates are not supported.")
         }
         let input = try Self.normalisedInput(body.present("input"), ids: ids)
-        let (tools, kinds) = try ResponsesTools.decode(body.arrayField("tools"))
+        // Tools come from `tools` and, in newer Codex, from `additional_tools` input items.
+        var tools: [ToolDefinition] = []
+        var kinds = ResponsesToolKinds()
+        try ResponsesTools.decode(body.arrayField("tools"), into: &tools, kinds: &kinds)
+        for (index, item) in input.enumerated() where item["type"]?.string == "additional_tools" {
+            try ResponsesTools.decode(item.arrayField("tools", in: "input[\(index)]"), field: "input[\(index)].tools", into: &tools, kinds: &kinds)
+        }
         let instructions = try body.stringField("instructions")
         var messages: [ChatMessage] = []
         if let instructions, !instructions.isEmpty { messages.append(ChatMessage(role: .system, content: instructions)) }

@@ -13,11 +13,12 @@
 enum ResponsesTools {
     static let droppedTypes: Set<String> = ["web_search", "web_search_preview", "tool_search", "image_generation", "local_shell"]
 
-    static func decode(_ elements: [JSON]?) throws(DialectError) -> ([ToolDefinition], ResponsesToolKinds) {
-        var tools: [ToolDefinition] = []
-        var kinds = ResponsesToolKinds()
+    /// Decodes `tools` (named `field` in errors) into `tools` and `kinds`, after what is there already.
+    static func decode(
+        _ elements: [JSON]?, field: String = "tools", into tools: inout [ToolDefinition], kinds: inout ResponsesToolKinds
+    ) throws(DialectError) {
         for (index, element) in (elements ?? []).enumerated() {
-            let path = "tools[\(index)]"
+            let path = "\(field)[\(index)]"
             guard case .object = element else { throw RequestField.invalidType(path, expected: "an object") }
             guard let type = try element.stringField("type", in: path) else { throw RequestField.missing("\(path).type") }
             switch type {
@@ -28,25 +29,18 @@ enum ResponsesTools {
                     throw RequestField.missing("\(path).name")
                 }
                 for (memberIndex, member) in (try element.arrayField("tools", in: path) ?? []).enumerated() {
-                    var tool = try function(member, path: "\(path).tools[\(memberIndex)]")
+                    let memberPath = "\(path).tools[\(memberIndex)]"
+                    let custom = try member.stringField("type", in: memberPath) == "custom"
+                    var tool = custom ? try customTool(member, path: memberPath) : try function(member, path: memberPath)
                     kinds.namespaced[namespace + "." + tool.name] = .init(namespace: namespace, name: tool.name)
                     tool.name = namespace + "." + tool.name
+                    if custom { kinds.custom.insert(tool.name) }
                     tools.append(tool)
                 }
             case "custom":
-                guard let name = try element.stringField("name", in: path), !name.isEmpty else { throw RequestField.missing("\(path).name") }
-                var description = try element.stringField("description", in: path) ?? ""
-                if let definition = element["format"]?["definition"]?.string {
-                    let syntax = element["format"]?["syntax"]?.string ?? "grammar"
-                    description += "\n\nThe input must follow this \(syntax) grammar:\n\(definition)"
-                }
-                let schema = JSON.object([
-                    JSONMember("type", .string("object")),
-                    JSONMember("properties", .object([JSONMember("input", .object([JSONMember("type", .string("string"))]))])),
-                    JSONMember("required", .array([.string("input")])),
-                ])
-                tools.append(ToolDefinition(name: name, description: description.isEmpty ? nil : description, parameters: schema))
-                kinds.custom.insert(name)
+                let tool = try customTool(element, path: path)
+                tools.append(tool)
+                kinds.custom.insert(tool.name)
             case let hosted where droppedTypes.contains(hosted):
                 continue
             default:
@@ -55,7 +49,22 @@ enum ResponsesTools {
                 )
             }
         }
-        return (tools, kinds)
+    }
+
+    /// A custom (freeform) tool as a function taking one string, `input`.
+    private static func customTool(_ element: JSON, path: String) throws(DialectError) -> ToolDefinition {
+        guard let name = try element.stringField("name", in: path), !name.isEmpty else { throw RequestField.missing("\(path).name") }
+        var description = try element.stringField("description", in: path) ?? ""
+        if let definition = element["format"]?["definition"]?.string {
+            let syntax = element["format"]?["syntax"]?.string ?? "grammar"
+            description += "\n\nThe input must follow this \(syntax) grammar:\n\(definition)"
+        }
+        let schema = JSON.object([
+            JSONMember("type", .string("object")),
+            JSONMember("properties", .object([JSONMember("input", .object([JSONMember("type", .string("string"))]))])),
+            JSONMember("required", .array([.string("input")])),
+        ])
+        return ToolDefinition(name: name, description: description.isEmpty ? nil : description, parameters: schema)
     }
 
     private static func function(_ element: JSON, path: String) throws(DialectError) -> ToolDefinition {

@@ -80,6 +80,26 @@ struct ResponsesRequestTests {
         #expect(try decode(#"{"model":"m","input":"x","tools":\#(tools),"tool_choice":\#(allowed)}"#).chat.tools.map(\.name) == ["a"])
     }
 
+    @Test("newer Codex's additional_tools item: its tools are offered (custom ones in a namespace too), the item is no message")
+    func additionalTools() throws {
+        let request = try decode(
+            #"""
+            {"model":"m","input":[{"type":"additional_tools","id":"at_1","role":"developer","tools":[
+              {"type":"namespace","name":"functions","description":"","tools":[{"type":"custom","name":"exec","description":"Run JS","format":{"type":"grammar","syntax":"lark","definition":"start: /.+/"}},
+               {"type":"function","name":"wait","strict":false,"parameters":{"type":"object","properties":{"cell_id":{"type":"string"}}}}]}]},
+              {"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}]}
+            """#
+        )
+        #expect(request.chat.tools.map(\.name) == ["functions.exec", "functions.wait"])
+        #expect(request.chat.tools[0].parameters["required"] == .array([.string("input")]))
+        #expect(request.toolKinds.custom == ["functions.exec"])
+        #expect(request.chat.messages == [ChatMessage(role: .user, content: "hi")])
+        let error = dialectError { () throws(DialectError) in
+            try decode(#"{"model":"m","input":[{"type":"additional_tools","tools":[{"type":"file_search"}]},{"role":"user","content":"x"}]}"#)
+        }
+        #expect(error?.param == "input[0].tools[0].type")
+    }
+
     @Test("hosted tools the gateway cannot run are a 400 naming the tool")
     func hostedTools() {
         for type in ["file_search", "computer_use_preview", "code_interpreter", "mcp"] {

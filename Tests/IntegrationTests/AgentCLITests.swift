@@ -90,6 +90,7 @@ struct AgentCLITests {
         ]
         let arguments = ["exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "--color", "never"]
 
+        // Codex's default model (aliased in config/tollgate.yaml).
         let plain = try await CLIProcess.run(
             codex, arguments: arguments + ["Say something."], environment: environment, directory: setup.work, timeout: Self.timeout
         )
@@ -97,10 +98,13 @@ struct AgentCLITests {
         #expect(plain.status == 0, "codex exec failed:\n\(plain.stdout)\n\(plain.stderr)")
         #expect(plain.stdout.contains(Self.fakeAnswer), "no answer in codex's output:\n\(plain.stdout)\n\(plain.stderr)")
 
+        // A model Codex has no metadata for gets its classic tool set (`exec_command` among them); its own
+        // default model (above) gets the tools in an `additional_tools` input item and a JavaScript `exec` tool.
         let marker = "tollgate-codex-tool-ran"
         let prompt = #"Please call a tool exec_command with {"cmd":"echo \#(marker)"}"#
         let tool = try await CLIProcess.run(
-            codex, arguments: arguments + [prompt], environment: environment, directory: setup.work, timeout: Self.timeout
+            codex, arguments: arguments + ["--model", "llama3.2", prompt], environment: environment, directory: setup.work,
+            timeout: Self.timeout
         )
         print("codex exec (tool round trip): \(tool.elapsed)")
         #expect(tool.status == 0, "codex exec failed:\n\(tool.stdout)\n\(tool.stderr)")
@@ -156,7 +160,7 @@ struct AgentCLITests {
             "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1",
             "DISABLE_ERROR_REPORTING": "1", "DISABLE_NON_ESSENTIAL_MODEL_CALLS": "1", "CLAUDE_CODE_ENABLE_TELEMETRY": "0",
         ]
-        let arguments = ["-p", "--output-format", "json", "--allowedTools", "Read"]
+        let arguments = ["-p", "--output-format", "json", "--allowedTools=Read"]
 
         let plain = try await CLIProcess.run(
             claude, arguments: arguments + ["Say something."], environment: environment, directory: setup.work, timeout: Self.timeout
