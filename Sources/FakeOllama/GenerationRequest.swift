@@ -76,7 +76,12 @@ extension FakeOllama {
                 if message["images"]?.arrayValue?.isEmpty == false { needs.append("vision") }
                 contents.append(content)
                 // Only a conversation that ends with the user asking triggers a call; a tool's result does not.
-                lastUser = role.lowercased() == "user" ? content : ""
+                // System messages are not turns (Claude Code sends one after the user's message).
+                switch role.lowercased() {
+                case "user": lastUser = content
+                case "system": break
+                default: lastUser = ""
+                }
             }
             let tools = try GoDecoding.array(object, "tools", in: goType, goType: "api.Tools")
             if !tools.isEmpty {

@@ -64,6 +64,16 @@ struct AgentCLITests {
             }
         }
 
+        /// The roles, starts of contents and tool names of the last `/api/chat` request, for failure messages.
+        var lastChat: String {
+            guard let body = fake.recordedRequests(path: "/api/chat").last?.jsonObject else { return "nothing" }
+            let messages = (body["messages"] as? [[String: Any]] ?? []).map { message in
+                "\(message["role"] ?? "?"): \(String(String(describing: message["content"] ?? "").suffix(300)))"
+            }
+            let tools = (body["tools"] as? [[String: Any]] ?? []).compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
+            return "model \(body["model"] ?? "?"), tools \(tools), messages:\n" + messages.joined(separator: "\n")
+        }
+
         /// The contents of the `tool` messages Ollama received.
         var toolResults: [String] {
             fake.recordedRequests(path: "/api/chat").flatMap { request in
@@ -179,7 +189,7 @@ struct AgentCLITests {
         #expect(tool.status == 0, "claude failed:\n\(tool.stdout)\n\(tool.stderr)")
         let toolAnswer = try #require(Self.result(tool.stdout), "no JSON result:\n\(tool.stdout)\n\(tool.stderr)")
         #expect((toolAnswer["result"] as? String)?.contains(Self.fakeAnswer) == true, "\(toolAnswer)")
-        #expect((toolAnswer["num_turns"] as? Int ?? 0) >= 2, "\(toolAnswer)")
+        #expect((toolAnswer["num_turns"] as? Int ?? 0) >= 2, "\(toolAnswer)\nOllama saw: \(setup.lastChat)")
         // Claude Code read the file and sent its content back: Ollama saw it in a `tool` message.
         #expect(setup.toolResults.contains { $0.contains(marker) }, "no tool result with \(marker) reached Ollama: \(setup.toolResults)")
 
