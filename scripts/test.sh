@@ -31,8 +31,9 @@ scripts/check-deploy.sh
 # --- 2. Python venv for SDK client tests --------------------------------------------------------
 # Packages the tests' Python clients need: the official SDKs that Tests/clients/*.py drive
 # (SDKClientTests) and Prometheus's parser (OperationsTests). Add to this list when a test needs
-# more; the venv is updated on the next run.
-PY_PACKAGES=(openai anthropic ollama prometheus_client)
+# more; the venv is updated on the next run. openai-agents: the Agents SDK (Responses API);
+# openai-codex-cli-bin and claude-agent-sdk carry the real Codex and Claude Code binaries (AgentCLITests).
+PY_PACKAGES=(openai anthropic ollama prometheus_client openai-agents openai-codex-cli-bin claude-agent-sdk)
 VENV=.build-venv
 stamp="$VENV/.tollgate-packages"
 want="${PY_PACKAGES[*]}"

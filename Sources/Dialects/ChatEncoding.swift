@@ -1,11 +1,12 @@
 /// The client dialects Tollgate speaks. Each renders errors, whole answers and streams its own way.
 public enum Dialect: String, Sendable, Equatable {
-    case openai, anthropic, ollama
+    /// `responses` is OpenAI's Responses API: OpenAI's error shape, its own usage rows.
+    case openai, anthropic, ollama, responses
 
     /// The JSON body of `error` in this dialect's error shape.
     public func errorJSON(_ error: DialectError) -> [UInt8] {
         switch self {
-        case .openai: OpenAIErrorBody.json(error)
+        case .openai, .responses: OpenAIErrorBody.json(error)
         case .anthropic: AnthropicErrorBody.json(error)
         case .ollama: OllamaErrorBody.json(error)
         }

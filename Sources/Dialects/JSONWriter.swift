@@ -9,6 +9,9 @@ struct JSONWriter {
 
     mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
+    /// Appends JSON text that is already written.
+    mutating func raw(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
+
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {

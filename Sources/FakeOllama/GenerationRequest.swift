@@ -1,3 +1,5 @@
+import Foundation
+
 /// A validated `/api/chat` or `/api/generate` request: what the fake needs to script a reply.
 struct GenerationRequest: Sendable {
     enum Kind: Sendable { case chat, generate }
@@ -14,6 +16,8 @@ struct GenerationRequest: Sendable {
     /// Name of the tool to call, when the request has `tools` and the conversation ends with a user message that
     /// contains `call a tool` (chat only).
     var toolName: String?
+    /// The arguments of that call: the JSON object the prompt gives after `with`, else `{}`.
+    var toolArguments: JSONValue = .object([])
     /// `options.num_predict` when positive (0 and negatives mean unlimited, as in Ollama's runner).
     var numPredict: Int?
     /// `options.stop` sequences.
@@ -60,6 +64,7 @@ extension FakeOllama {
         var contents: [String] = []
         var needs: [String] = []
         var toolName: String?
+        var toolArguments = JSONValue.object([])
         if kind == .chat {
             let messages = try GoDecoding.array(object, "messages", in: goType, goType: "[]api.Message")
             var lastUser = ""
@@ -71,13 +76,19 @@ extension FakeOllama {
                 if message["images"]?.arrayValue?.isEmpty == false { needs.append("vision") }
                 contents.append(content)
                 // Only a conversation that ends with the user asking triggers a call; a tool's result does not.
-                lastUser = role.lowercased() == "user" ? content : ""
+                // System messages are not turns (Claude Code sends one after the user's message).
+                switch role.lowercased() {
+                case "user": lastUser = content
+                case "system": break
+                default: lastUser = ""
+                }
             }
             let tools = try GoDecoding.array(object, "tools", in: goType, goType: "api.Tools")
             if !tools.isEmpty {
                 needs.append("tools")
-                if lastUser.lowercased().contains("call a tool") {
-                    toolName = tools.first?["function"]?["name"]?.stringValue ?? "tool"
+                if let script = ToolScript(prompt: lastUser, offered: tools.compactMap { $0["function"]?["name"]?.stringValue }) {
+                    toolName = script.name
+                    toolArguments = script.arguments
                 }
             }
         } else {
@@ -107,6 +118,7 @@ extension FakeOllama {
             promptEvalCount: GenerationRequest.promptTokens(in: contents),
             keepAlive: keepAlive, isEmpty: contents.isEmpty
         )
+        request.toolArguments = toolArguments
         if request.isEmpty, keepAlive == 0 { return request }
 
         if model.has("thinking") {
@@ -124,5 +136,26 @@ extension FakeOllama {
         if let limit = options?["num_predict"]?.doubleValue, limit > 0 { request.numPredict = Int(limit) }
         request.stop = options?["stop"]?.arrayValue?.compactMap(\.stringValue).filter { !$0.isEmpty } ?? []
         return request
+    }
+}
+
+/// The tool call a prompt asks the fake for: `call a tool` calls the first offered tool with `{}`;
+/// `call a tool NAME` calls the offered tool of that name; `… with {"k":"v"}` gives the arguments.
+/// (Agents like Codex and Claude Code offer many tools and refuse calls without their required arguments.)
+struct ToolScript {
+    var name: String
+    var arguments: JSONValue
+
+    init?(prompt: String, offered: [String]) {
+        let lowered = prompt.lowercased()
+        guard let phrase = lowered.range(of: "call a tool") else { return nil }
+        let rest = prompt[phrase.upperBound...]
+        let word = rest.split(whereSeparator: { $0.isWhitespace }).first.map { String($0).trimmingCharacters(in: .punctuationCharacters) }
+        name = offered.first { $0 == word } ?? offered.first ?? "tool"
+        arguments = .object([])
+        if let with = rest.range(of: " with {"), let end = rest.lastIndex(of: "}") {
+            let text = rest[rest.index(before: with.upperBound)...end]
+            if let parsed = try? JSONParser.parse(Array(text.utf8)), parsed.isObject { arguments = parsed }
+        }
     }
 }

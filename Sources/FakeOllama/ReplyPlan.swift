@@ -23,7 +23,7 @@ struct ReplyPlan: Sendable {
         var pieces: [Piece] = request.thinking ? Self.thinkingPieces.map(Piece.thinking) : []
         pieces += Self.cut(behavior.textPieces, atFirstOf: request.stop).map(Piece.text)
         if let toolName = request.toolName, request.kind == .chat {
-            pieces.append(.toolCall(Self.toolCall(name: toolName, index: 0)))
+            pieces.append(.toolCall(Self.toolCall(name: toolName, index: 0, arguments: request.toolArguments)))
         }
         doneReason = "stop"
         if let limit = request.numPredict, pieces.count > limit {
@@ -34,12 +34,12 @@ struct ReplyPlan: Sendable {
     }
 
     /// A complete native tool call with an Ollama-style id (`call_` + 8 of `[a-z0-9]`).
-    static func toolCall(name: String, index: Int) -> JSONValue {
+    static func toolCall(name: String, index: Int, arguments: JSONValue = .object([])) -> JSONValue {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         let id = "call_" + String((0..<8).map { _ in alphabet.randomElement() ?? "a" })
         return .obj(
             ("id", .string(id)),
-            ("function", .obj(("index", .int(Int64(index))), ("name", .string(name)), ("arguments", .object([]))))
+            ("function", .obj(("index", .int(Int64(index))), ("name", .string(name)), ("arguments", arguments)))
         )
     }
 

@@ -44,7 +44,14 @@ struct RepositoryConfigTests {
         #expect(config.models == [
             GatewayConfig.ModelAlias(name: "gpt-4o-mini", ollamaModel: "llama3.2:latest", inputPricePerMillion: 0.15, outputPricePerMillion: 0.60),
             GatewayConfig.ModelAlias(name: "llama3.2", ollamaModel: "llama3.2:latest"),
+            GatewayConfig.ModelAlias(name: "gpt-6.1-sol", ollamaModel: "qwen3:latest"),
+            GatewayConfig.ModelAlias(name: "gpt-5.6-luna", ollamaModel: "qwen3:latest"),
+            GatewayConfig.ModelAlias(name: "claude-opus-5-5", ollamaModel: "qwen3:latest"),
+            GatewayConfig.ModelAlias(name: "claude-sonnet-5-5", ollamaModel: "qwen3:latest"),
+            GatewayConfig.ModelAlias(name: "claude-haiku-5-5", ollamaModel: "qwen3:latest"),
         ])
+        #expect(config.responses.retentionDays == nil)
+        #expect(config.responses.maxStoredBytes == 4_194_304)
         #expect(config.usage.flushIntervalMs == 200)
         #expect(config.usage.batchSize == 500)
         #expect(config.usage.payloadLogging == .off)

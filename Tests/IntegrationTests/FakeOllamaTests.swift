@@ -175,6 +175,19 @@ struct FakeOllamaTests {
         }
     }
 
+    @Test func scriptedToolCall() async throws {
+        try await withFake(.init(chunks: 1)) { fake in
+            let tools = #"[{"type":"function","function":{"name":"first"}},{"type":"function","function":{"name":"exec_command"}}]"#
+            let prompt = #"Please call a tool exec_command with {\"cmd\":\"echo hi\",\"n\":2}"#
+            let body = #"{"model":"llama3.2","stream":false,"messages":[{"role":"user","content":"\#(prompt)"}],"tools":\#(tools)}"#
+            let message = try #require(try await send(fake, "/api/chat", body: body).json["message"] as? [String: Any])
+            let function = try #require((message["tool_calls"] as? [[String: Any]])?.first?["function"] as? [String: Any])
+            #expect(function["name"] as? String == "exec_command")
+            let arguments = try #require(function["arguments"] as? [String: Any])
+            #expect(arguments["cmd"] as? String == "echo hi" && arguments["n"] as? Int == 2)
+        }
+    }
+
     @Test func modelEndpointsAndEmbeddings() async throws {
         try await withFake { fake in
             #expect(try await send(fake, "/", method: "GET").text == "Ollama is running")

@@ -26,6 +26,13 @@ struct SDKClientTests {
             ]
         ),
         Script(
+            sdk: "openai-responses", path: "Tests/clients/responses_client.py",
+            checks: [
+                "create", "create_stream", "stream_helper", "previous_response", "tool_round_trip", "tool_stream", "structured_output",
+                "error_unknown_model", "error_hosted_tool", "error_previous_not_found", "agents_default_model",
+            ]
+        ),
+        Script(
             sdk: "anthropic", path: "Tests/clients/anthropic_client.py",
             checks: [
                 "messages", "messages_bearer", "messages_system", "stream", "stream_events", "tool_use", "tool_use_stream",

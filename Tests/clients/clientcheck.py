@@ -14,7 +14,7 @@ traceback of each failure and TOLLGATE_CHECK_TIMES=1 each check's duration (both
 The fake Ollama (Sources/FakeOllama) is deterministic: a reply is five `"word "` chunks; a
 thinking model (`qwen3`) first thinks "Let me think about this."; a chat request with `tools`
 whose last user message contains "call a tool" also gets one call of the first tool, with
-arguments `{}`.
+arguments `{}` ("call a tool NAME with {...}" picks the tool and its arguments).
 """
 
 import os

@@ -79,6 +79,14 @@ struct ConfigValidator {
             (1...86400).contains(config.usage.retentionIntervalSeconds), "usage.retention_interval_s must be from 1 to 86400",
             ["usage", "retention_interval_s"], env: nil
         )
+        try check(
+            (0...36500).contains(config.responses.retentionDays ?? 0), "responses.retention_days must be from 0 (keep forever) to 36500",
+            ["responses", "retention_days"], env: nil
+        )
+        try check(
+            (1024...(64 << 20)).contains(config.responses.maxStoredBytes), "responses.max_stored_bytes must be from 1024 to 67108864",
+            ["responses", "max_stored_bytes"], env: nil
+        )
         var seen = Set<String>()
         for (index, alias) in config.models.enumerated() {
             try check(!alias.name.isEmpty && !alias.ollamaModel.isEmpty, "models[\(index)]: name and ollama_model must not be empty", ["models", index], env: nil)

@@ -1,7 +1,7 @@
 /// Decoding from YAML: every key optional (defaults above), unknown keys refused so typos do not pass silently.
 extension GatewayConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case server, auth, database, redis, ollama, models, usage, limits, log
+        case server, auth, database, redis, ollama, models, usage, limits, log, responses
     }
 
     public init(from decoder: any Decoder) throws {
@@ -17,6 +17,20 @@ extension GatewayConfig: Decodable {
         usage = try c.decodeIfPresent(Usage.self, forKey: .usage) ?? usage
         limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? limits
         log = try c.decodeIfPresent(Log.self, forKey: .log) ?? log
+        responses = try c.decodeIfPresent(Responses.self, forKey: .responses) ?? responses
+    }
+}
+
+extension GatewayConfig.Responses: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case retention_days, max_stored_bytes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        retentionDays = try c.decodeIfPresent(Int.self, forKey: .retention_days)
+        maxStoredBytes = try c.decodeIfPresent(Int.self, forKey: .max_stored_bytes) ?? maxStoredBytes
     }
 }
 

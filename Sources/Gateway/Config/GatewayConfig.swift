@@ -14,6 +14,7 @@ public struct GatewayConfig: Sendable {
     public var usage = Usage()
     public var limits = Limits()
     public var log = Log()
+    public var responses = Responses()
     /// The master key, read from the environment variable the config names. Never logged.
     public var masterKey = ""
 
@@ -39,6 +40,15 @@ public struct GatewayConfig: Sendable {
         public var keepAliveIdleTimeoutSeconds = 60.0
         /// Connections open at once at most; further ones are closed as soon as they are accepted.
         public var maxConnections = 4096
+    }
+
+    /// Stored state of the Responses API (`POST /v1/responses` with `store`, `previous_response_id`).
+    public struct Responses: Sendable {
+        /// Stored responses older than this many days are deleted; nil follows `usage.retention_days`; 0 keeps them forever.
+        public var retentionDays: Int?
+        /// A response whose stored form (its whole input and its output) would exceed this many bytes is not
+        /// stored; the answer is sent as usual and a warning is logged.
+        public var maxStoredBytes = 4 * 1024 * 1024
     }
 
     public struct Auth: Sendable {

@@ -45,6 +45,10 @@ struct RequestIDMiddleware: RouterMiddleware {
             )
         }
         response.headers[Self.header] = context.requestID
+        // One line per request at debug level (the path only: a query can hold anything).
+        context.logger.debug(
+            "answered", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"]
+        )
         return response
     }
 }

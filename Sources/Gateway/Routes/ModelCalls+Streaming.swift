@@ -15,9 +15,12 @@ extension ModelCalls {
     /// saw its answer finish can count on the record existing. A client that goes away cancels the
     /// upstream transfer the moment its connection closes, not at the next write (which may be minutes
     /// away while Ollama reads a long prompt).
+    ///
+    /// `beforeEnd` runs after a completed answer's usage record and before its last bytes (the Responses
+    /// route stores the response there, so a follow-up sent the moment the stream ends finds it).
     func streamed(
         _ source: UpstreamSource, request: Request, translation: some StreamTranslation, contentType: String,
-        model: ResolvedModel, meter: RequestMeter, context: GatewayRequestContext
+        model: ResolvedModel, meter: RequestMeter, context: GatewayRequestContext, beforeEnd: (@Sendable () async -> Void)? = nil
     ) -> Response {
         let recorder = self.recorder
         let logger = context.logger
@@ -72,6 +75,7 @@ extension ModelCalls {
                     meter.finish(.timeout, status: 200, errorType: "upstream_timeout")
                 }
             if let record { recorder.record(record) }
+            if ending == .completed, let beforeEnd { await beforeEnd() }
             switch ending {
             case .upstreamFailed(let message): logger.warning("ollama stream failed", metadata: ["error": "\(message)"])
             case .upstreamTimedOut(let message): logger.warning("ollama stream timed out", metadata: ["error": "\(message)"])

@@ -31,7 +31,9 @@ struct PayloadPolicy: Sendable {
     }
 
     /// Request fields that carry the conversation itself; `metadata` mode summarises or drops them.
-    static let contentFields: Set<String> = ["messages", "tools", "functions", "prompt", "input", "system", "images", "response_format"]
+    static let contentFields: Set<String> = [
+        "messages", "tools", "functions", "prompt", "input", "instructions", "system", "images", "response_format",
+    ]
 
     /// What to store of a request body, as JSON text, capped; nil when payload logging is off.
     func request(body: Data, userAgent: String?) -> (text: String, truncated: Bool)? {
@@ -76,7 +78,7 @@ struct PayloadPolicy: Sendable {
         }
         if let format = object["response_format"] as? [String: Any] { summary["response_format"] = ["type": format["type"] ?? NSNull()] }
         if let format = object["response_format"] as? String { summary["response_format"] = ["type": format] }
-        for field in ["prompt", "input", "system", "images"] where object[field] != nil { summary[field] = "[omitted]" }
+        for field in ["prompt", "input", "instructions", "system", "images"] where object[field] != nil { summary[field] = "[omitted]" }
         return summary
     }
 

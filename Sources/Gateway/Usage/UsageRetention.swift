@@ -3,7 +3,8 @@ import Logging
 import Postgres
 import ServiceLifecycle
 
-/// Deletes `request_log` rows and their payloads older than `usage.retention_days`, in small batches.
+/// Deletes `request_log` rows and their payloads older than `usage.retention_days`, and stored Responses API
+/// responses older than `responses.retention_days` (by default the same), in small batches.
 ///
 /// Each statement deletes at most ``batchSize`` of the oldest rows (found through the
 /// `(started_at, request_id)` index) and their `request_payloads`, and commits on its own; the pass
@@ -21,21 +22,32 @@ final class UsageRetention: Sendable {
 
     private let pool: PostgresPool
     private let days: Int
+    /// `responses.retention_days` (stored Responses API state); by default the same as `days`.
+    private let responsesDays: Int
     private let interval: Duration
     private let logger: Logger
     private let now: @Sendable () -> Date
 
-    init(pool: PostgresPool, config: GatewayConfig.Usage, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    init(
+        pool: PostgresPool, config: GatewayConfig.Usage, responsesDays: Int? = nil, logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.pool = pool
         self.days = config.retentionDays
+        self.responsesDays = responsesDays ?? config.retentionDays
         self.interval = .seconds(config.retentionIntervalSeconds)
         self.logger = logger
         self.now = now
     }
 
-    /// Deletes everything older than the retention period; returns the request_log rows deleted.
+    /// Deletes everything older than the retention periods; returns the request_log rows deleted.
     @discardableResult
     func purge() async throws -> Int {
+        if responsesDays > 0 {
+            let cutoff = now().addingTimeInterval(-Double(responsesDays) * 86400)
+            let gone = try await ResponsesStore.purge(pool: pool, olderThan: cutoff, batchSize: Self.batchSize, pause: Self.pause)
+            if gone > 0 { logger.info("retention deleted stored responses", metadata: ["rows": "\(gone)", "retention_days": "\(responsesDays)"]) }
+        }
         guard days > 0 else { return 0 }
         let cutoff = now().addingTimeInterval(-Double(days) * 86400)
         return try await Self.purge(pool: pool, olderThan: cutoff, batchSize: Self.batchSize, pause: Self.pause)
@@ -86,7 +98,7 @@ extension UsageRetention: Service {
     /// pass (PostgreSQL down) is logged and retried at the next interval. When retention is off it only
     /// waits for shutdown: a service that returns early would stop the whole application.
     func run() async throws {
-        guard days > 0 else {
+        guard days > 0 || responsesDays > 0 else {
             try? await gracefulShutdown()
             return
         }
