@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "tollgate", targets: ["tollgate"]),
         .executable(name: "fake-ollama", targets: ["fake-ollama"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        // For the fuzz targets in fuzz/ (a package of their own), which need the decoders and nothing else.
+        .library(name: "Dialects", targets: ["Dialects"]),
         .library(name: "FakeOllama", targets: ["FakeOllama"]),
     ],
     dependencies: [
