@@ -62,9 +62,10 @@ run_target() {
   [ "$target" = FuzzLineSplitter ] || dict=(-dict="$ROOT/fuzz/dict/json.dict")
 
   # Earlier crashes first: each must now pass.
+  : >"$log_file"
   local old=()
   mapfile -t old < <(find fuzz/crashes -type f ! -name '.*' ! -name '*.md' | sort)
-  if [ "${#old[@]}" -gt 0 ] && ! "$binary" -runs=0 "${old[@]}" >"$log_file" 2>&1; then
+  if [ "${#old[@]}" -gt 0 ] && ! "$binary" -runs=0 "${old[@]}" >>"$log_file" 2>&1; then
     echo "$target: CRASH replaying fuzz/crashes (see $log_file)" >"$summary"
     return 1
   fi
