@@ -43,9 +43,13 @@ if [ "${FUZZ_BUILD:-1}" != 0 ]; then
   # SwiftPM's --sanitize=fuzzer links libFuzzer's main() (with -Xswiftc alone it links the target's own
   # and the link fails), but compiles without coverage; -Xswiftc -sanitize=fuzzer adds the coverage
   # instrumentation to every module, Dialects included.
-  (cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer --scratch-path "$SCRATCH" 2>&1 \
-    | grep -v -e 'prohibited flag' -e "Cannot export local symbol '__asan_extra_spill_area'") \
-    || { log "build failed"; exit 1; }
+  mkdir -p "$SCRATCH"
+  if ! (cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer \
+    --scratch-path "$SCRATCH") >"$SCRATCH/build.log" 2>&1; then
+    grep -v -e 'prohibited flag' -e '__asan_extra_spill_area' "$SCRATCH/build.log" >&2 || true
+    log "build failed (full output: $SCRATCH/build.log)"
+    exit 1
+  fi
   log "build took $(($(date +%s) - start)) s"
 fi
 
