@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "tollgate", targets: ["tollgate"]),
         .executable(name: "fake-ollama", targets: ["fake-ollama"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        // For the fuzz targets in fuzz/ (a package of their own), which need the decoders and nothing else.
+        .library(name: "Dialects", targets: ["Dialects"]),
         .library(name: "FakeOllama", targets: ["FakeOllama"]),
     ],
     dependencies: [
@@ -26,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Tests only: property-based checks of the admin body parsers (Tests/GatewayTests/AdminBodyPropertyTests.swift).
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // C libraries, one system-library target each: module map + shim header, found by pkg-config.
@@ -121,7 +125,7 @@ let package = Package(
         .testTarget(name: "DialectsTests", dependencies: ["Dialects"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Upstream"],
+            dependencies: ["Gateway", "Upstream", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,7 +5,8 @@
 #   1. installs missing system packages (scripts/install-deps.sh) and validates deploy/
 #      (scripts/check-deploy.sh: docker-compose config, Dockerfile packages = tested packages);
 #   2. prepares a Python venv at .build-venv/ with the SDK clients the tests drive (cached);
-#   3. builds the package and its tests (`swift build --build-tests`);
+#   3. builds the package and its tests (`swift build --build-tests`), then (without arguments) runs
+#      each fuzz target for 10 s (scripts/fuzz.sh; docs/fuzzing.md);
 #   4. starts a private PostgreSQL + Redis in a fresh temp dir (scripts/services.sh), stopped and
 #      removed again on any exit;
 #   5. runs `swift test` with DATABASE_URL, REDIS_URL, TOLLGATE_TEST_SERVICES_DIR and
@@ -56,6 +57,16 @@ export TOLLGATE_TEST_PYTHON
 # --- 3. Build ------------------------------------------------------------------------------------
 log "swift build --build-tests"
 swift build --build-tests
+
+# --- 3b. Fuzzing smoke run ----------------------------------------------------------------------
+# Every decoder of client (and Ollama) bytes under libFuzzer + AddressSanitizer for 10 s each, after
+# replaying every input in fuzz/crashes/; fails on any crash. Longer runs: docs/fuzzing.md.
+# Full runs only (no arguments); TOLLGATE_FUZZ_SECONDS=N sets the time per target, 0 skips it.
+fuzz_seconds=${TOLLGATE_FUZZ_SECONDS:-$([ "$#" -eq 0 ] && echo 10 || echo 0)}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  log "scripts/fuzz.sh $fuzz_seconds"
+  scripts/fuzz.sh "$fuzz_seconds"
+fi
 
 # --- 4. Private services in a temp dir -----------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-test.XXXXXX")

@@ -49,12 +49,13 @@ struct AdminFields {
         return number.boolValue
     }
 
-    /// A non-negative whole number.
-    func count(_ name: String) throws -> Int? {
+    /// A non-negative whole number, at most `limit` (the column's range: PostgreSQL refuses a larger
+    /// `integer` with an error that would otherwise reach the client as a 500).
+    func count(_ name: String, atMost limit: Int = 999_999_999_999_999) throws -> Int? {
         guard let value = object[name], !(value is NSNull) else { return nil }
         guard let number = value as? NSNumber, !isJSONBoolean(number), number.doubleValue.rounded() == number.doubleValue,
-            number.doubleValue >= 0, number.doubleValue < 1e15
-        else { throw invalid(name, "must be a non-negative integer") }
+            number.doubleValue >= 0, number.doubleValue <= Double(limit)
+        else { throw invalid(name, "must be a non-negative integer no larger than \(limit)") }
         return number.intValue
     }
 
@@ -96,17 +97,24 @@ struct AdminFields {
 
 /// Periods written as a number and a unit: `s`, `m`, `h`, `d`, `mo` (30 days, for expiry arithmetic).
 enum BudgetPeriod {
+    /// The longest period read: 36,500 days. Longer ones are refused, so that no expiry or budget window
+    /// computed from a period overflows (an expiry is bound to PostgreSQL in microseconds).
+    static let maxSeconds = 36_500 * 86_400
+
     static func seconds(_ text: String) -> Int? {
         let digits = text.prefix { $0.isNumber }
         guard let number = Int(digits), number > 0 else { return nil }
+        let unit: Int
         switch text.dropFirst(digits.count) {
-        case "s": return number
-        case "m": return number * 60
-        case "h": return number * 3600
-        case "d": return number * 86_400
-        case "mo": return number * 30 * 86_400
+        case "s": unit = 1
+        case "m": unit = 60
+        case "h": unit = 3600
+        case "d": unit = 86_400
+        case "mo": unit = 30 * 86_400
         default: return nil
         }
+        guard number <= maxSeconds / unit else { return nil }
+        return number * unit
     }
 }
 

@@ -47,9 +47,11 @@ struct LimitFields {
             }
             columns.set("models", .text(JSONText.encode(models)), as: "ARRAY(SELECT jsonb_array_elements_text($::jsonb))")
         }
-        for (field, column) in [("rpm_limit", "rpm_limit"), ("tpm_limit", "tpm_limit"), ("max_parallel_requests", "max_parallel_requests")]
+        // rpm_limit and max_parallel_requests are `integer` columns, tpm_limit a `bigint`.
+        let int32 = Int(Int32.max)
+        for (field, limit) in [("rpm_limit", int32), ("tpm_limit", 999_999_999_999_999), ("max_parallel_requests", int32)]
         where fields.isPresent(field) {
-            columns.set(column, PostgresValue(try fields.count(field)))
+            columns.set(field, PostgresValue(try fields.count(field, atMost: limit)))
         }
         if fields.isPresent("max_budget") {
             columns.set("max_budget_micros", PostgresValue(try fields.dollars("max_budget")))

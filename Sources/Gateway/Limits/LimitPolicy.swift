@@ -69,6 +69,8 @@ enum BudgetWindow {
     /// The period of `duration` (`1h`, `1d`, `7d`, `30d`, `Nmo` calendar months in UTC, any ``BudgetPeriod``
     /// text) that contains `now`, counted from `anchor`; nil for a duration that cannot be read.
     static func window(duration: String, anchor: Date, now: Date) -> Window? {
+        // Bounded like every period (BudgetPeriod.maxSeconds), so that no month arithmetic overflows.
+        guard BudgetPeriod.seconds(duration) != nil else { return nil }
         if duration.hasSuffix("mo"), let months = Int(duration.dropLast(2)), months > 0 {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
