@@ -85,8 +85,14 @@ struct AdminBodyPropertyTests {
             expectClientError { _ = try fields.string(name) }
             expectClientError { _ = try fields.requiredString(name) }
             expectClientError { _ = try fields.bool(name) }
-            expectClientError { #expect(try (fields.count(name) ?? 0) >= 0) }
-            expectClientError { #expect(try (fields.dollars(name) ?? 0) >= 0) }
+            expectClientError {
+                let count = try fields.count(name) ?? 0
+                #expect(count >= 0)
+            }
+            expectClientError {
+                let dollars = try fields.dollars(name) ?? 0
+                #expect(dollars >= 0)
+            }
             expectClientError { _ = try fields.strings(name) }
             expectClientError { _ = try fields.jsonObject(name) }
             expectClientError { _ = try fields.period(name) }
