@@ -10,12 +10,13 @@ import Testing
 struct FleetFailoverTests {
     @Test("one of three backends killed (SIGKILL) under mixed load: only its streams in flight fail, in-stream; it is used again once back")
     func killOneOfThree() async throws {
-        let arguments = ["--models", "llama3.2", "--loaded", "llama3.2", "--chunks", "20", "--chunk-delay-ms", "15"]
+        let arguments = ["--models", "llama3.2", "--loaded", "llama3.2", "--chunks", "20", "--chunk-delay-ms", "20"]
         var processes: [String: FakeOllamaProcess] = [:]
         for name in ["a", "b", "c"] { processes[name] = try await FakeOllamaProcess(arguments) }
         let fakes = processes
         try await GatewayHarness.run(configure: { config in
-            config.ollama.backends = ["a", "b", "c"].map { .init(name: $0, url: fakes[$0]!.baseURL, maxParallel: 2) }
+            config.ollama.backends = ["a", "b", "c"].map { .init(name: $0, url: fakes[$0]!.baseURL, maxParallel: 3) }
+            config.ollama.allowPinning = true
             FleetHarness.fast(&config)
         }) { gateway in
             let base = "http://127.0.0.1:\(try #require(gateway.client.port))"
@@ -23,12 +24,19 @@ struct FleetFailoverTests {
             let completed = Tally()
             let load = Task { await ChatLoad.run(base, key: GatewayHarness.masterKey, workers: 6, completed: completed, until: { stop.isRaised }) }
             #expect(await FleetHarness.eventually { completed.count >= 20 })
+            // A stream pinned to b is surely in flight there when b dies (20 chunks, 20 ms apart).
+            let pinned = Task {
+                try await HTTP.shared.request("POST", base + "/v1/chat/completions", json: FleetHarness.chatJSON("gpt-4o-mini@b", stream: true), key: GatewayHarness.masterKey)
+            }
+            try await Task.sleep(for: .milliseconds(150))
             let killedAt = ContinuousClock.now
             fakes["b"]!.kill9()
-            let before = completed.count
-            #expect(await FleetHarness.eventually { completed.count >= before + 30 })
             #expect(try await FleetHarness.eventually { try await FleetHarness.backendStatus(gateway, "b") == "down" })
             let downAfter = killedAt.duration(to: .now)
+            let before = completed.count
+            #expect(await FleetHarness.eventually { completed.count >= before + 30 })
+            let cut = try await pinned.value
+            #expect(cut.status == 200 && cut.body.contains(#"data: {"error""#) && !cut.body.contains("[DONE]"), "in-stream error: \(cut.body.suffix(300))")
             try await fakes["b"]!.restart()
             let restartedAt = Date()
             let back = try await FleetHarness.eventually(within: .seconds(10)) {
@@ -45,14 +53,16 @@ struct FleetFailoverTests {
             var failedInStream = 0
             for outcome in outcomes where !outcome.complete {
                 // The only failures allowed: streams that had begun on b, ended by an in-stream error.
-                #expect(outcome.stream && outcome.status == 200 && outcome.body.contains("\"error\""), "failed: \(outcome.status) \(outcome.body)")
+                #expect(outcome.stream && outcome.status == 200, "failed: \(outcome.status) \(outcome.body)")
                 let row = try await gateway.logRow(outcome.requestID)
                 #expect(row.column("backend") == "b")
                 #expect(row.column("status") == "upstream_error")
                 failedInStream += 1
             }
-            let rows = try await gateway.requestLog(count: outcomes.count)
-            #expect(rows.count == outcomes.count, "every request has its usage row")
+            let rows = try await gateway.requestLog(count: outcomes.count + 1)
+            #expect(rows.count == outcomes.count + 1, "every request has its usage row")
+            let pinnedRow = rows.first { $0.column("requested_model") == "gpt-4o-mini@b" }
+            #expect(pinnedRow?.column("status") == "upstream_error" && pinnedRow?.column("backend") == "b")
             let failovers = rows.filter { $0.column("attempts") == "2" }
             let failoverMs = failovers.compactMap { Double($0.column("duration_ms") ?? "") }
             print(
