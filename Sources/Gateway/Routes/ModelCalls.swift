@@ -222,6 +222,9 @@ struct ModelCalls: Sendable {
         if fleet.hasSeveralBackends { route.conversation = ConversationKey.of(nativeBody: body, keyID: meter.record.keyID, model: route.model) }
         do {
             return (route, try await fleet.acquire(route))
+        } catch Fleet.Refusal.unavailable where !fleet.anyBackendHas(route.model) && !catalog.cannotListOllama {
+            // An alias whose Ollama model no backend has: as Ollama itself would answer.
+            throw GatewayError(.notFound, "The model `\(model)` does not exist.", param: "model", code: "model_not_found")
         } catch let refusal as Fleet.Refusal {
             throw FleetErrors.gatewayError(refusal, model: model, settings: fleet.settings)
         }
