@@ -20,6 +20,9 @@ struct FleetTests {
             }
             #expect(fakes["b"]!.recordedRequests(path: "/api/chat").count == 6)
             #expect(fakes["a"]!.recordedRequests(path: "/api/chat").isEmpty && fakes["c"]!.recordedRequests(path: "/api/chat").isEmpty)
+            let usage = try await gateway.get("/usage?group_by=backend")
+            let byBackend = (usage.json?["data"] as? [[String: Any]] ?? []).map { ($0["backend"] as? String, $0["requests"] as? Int) }
+            #expect(byBackend.contains { $0.0 == "b" && $0.1 == 6 }, "\(byBackend)")
 
             let missing = try await gateway.post("/v1/chat/completions", json: FleetHarness.chatJSON("nowhere"))
             #expect(missing.status == .notFound)
