@@ -66,8 +66,8 @@ public struct GatewayConfig: Sendable {
         public var discoveryIntervalMs = 5_000
         /// How often each backend's `/api/version` is asked (the active health check).
         public var healthIntervalMs = 1_000
-        /// The bound on each discovery or health call.
-        public var probeTimeoutMs = 2_000
+        /// The bound on each discovery or health call (a refused connection fails at once; this bounds a hung one).
+        public var probeTimeoutMs = 10_000
         /// Consecutive failures (active or passive) that open a backend's circuit.
         public var failureThreshold = 2
         /// How long an open circuit keeps a backend out before a probe may close it.

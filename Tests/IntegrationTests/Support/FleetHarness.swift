@@ -41,7 +41,8 @@ enum FleetHarness {
     static func fast(_ config: inout GatewayConfig) {
         config.ollama.healthIntervalMs = 100
         config.ollama.discoveryIntervalMs = 300
-        config.ollama.probeTimeoutMs = 500
+        // Generous: the test machine may be loaded, and a listing that times out empties nothing but is late.
+        config.ollama.probeTimeoutMs = 3_000
         config.ollama.circuitOpenMs = 500
     }
 
