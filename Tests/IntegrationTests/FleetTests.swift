@@ -165,7 +165,8 @@ struct FleetTests {
             let full = try await gateway.post("/v1/chat/completions", json: FleetHarness.chatJSON("llama3.2"))
             #expect(full.status == .serviceUnavailable)
             #expect(full.headers[.retryAfter] == "1")
-            #expect(refusedAt.duration(to: .now) < .milliseconds(500))
+            // "At once": far below the 30 s queue timeout it would otherwise wait (loose for a loaded machine).
+            #expect(refusedAt.duration(to: .now) < .seconds(5))
             #expect(try await waiting.value.status == 200)
             let waits = try await gateway.requestLog(count: 3).compactMap { Double($0.column("queue_wait_ms") ?? "") }
             #expect(waits.contains { $0 > 100 }, "the wait is in the usage row: \(waits)")
