@@ -2,7 +2,8 @@
 # THE run command for Tollgate: `scripts/run.sh [extra args for `tollgate serve`]`.
 #
 #   1. installs missing system packages (scripts/install-deps.sh);
-#   2. builds the release binary (`swift build -c release --product tollgate`);
+#   2. builds the release binaries (`swift build -c release --product tollgate`, and `--product fake-ollama`,
+#      the stand-in Ollama the README's "Try it" starts);
 #   3. if DATABASE_URL or REDIS_URL is unset, starts a private PostgreSQL + Redis under
 #      data/services/ in this checkout (kept across runs; stop them with
 #      `scripts/services.sh stop data/services`) and uses them for whichever of the two is unset;
@@ -25,8 +26,9 @@ log() { echo "run.sh: $*" >&2; }
 scripts/install-deps.sh
 
 # --- 2. Build ------------------------------------------------------------------------------------
-log "swift build -c release --product tollgate"
+log "swift build -c release --product tollgate --product fake-ollama"
 swift build -c release --product tollgate
+swift build -c release --product fake-ollama
 
 # --- 3. PostgreSQL and Redis ---------------------------------------------------------------------
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
@@ -78,8 +80,7 @@ else
 run.sh: no Ollama answers at $ollama_url (GET /api/version failed).
 run.sh: Tollgate starts anyway; chat requests will fail until Ollama is up.
 run.sh: To try Tollgate without Ollama, start the fake one in another terminal:
-run.sh:     swift run -c release fake-ollama --port 11434 &
-run.sh:   (or, once built: .build/release/fake-ollama --port 11434 &)
+run.sh:     .build/release/fake-ollama --port 11434 &      (built by this script)
 run.sh:   and point Tollgate at it with OLLAMA_BASE_URL=http://127.0.0.1:11434 if that is not the default.
 EOF
 fi

@@ -50,6 +50,19 @@ public struct FakeModel: Sendable, Equatable {
         ),
     ]
 
+    /// The models `names` name: a default model under its own name (`qwen3` or `qwen3:latest`), any
+    /// other name as a small chat model, so fleet tests can give each fake its own set.
+    public static func named(_ names: [String]) -> [FakeModel] {
+        names.map { name in
+            let tagged = name.contains(":") ? name : name + ":latest"
+            if var known = defaults.first(where: { $0.name == tagged }) {
+                known.name = tagged
+                return known
+            }
+            return FakeModel(name: tagged, family: "llama", parameterSize: "1B", capabilities: ["completion", "tools"], contextLength: 8_192)
+        }
+    }
+
     func has(_ capability: String) -> Bool { capabilities.contains(capability) }
 
     /// Fully qualified name as Ollama prints it in scheduler errors

@@ -45,13 +45,17 @@ public final class FakeOllama: Sendable {
     }
 
     /// Starts a server and returns once it is listening. `port: 0` picks a free port (see ``port``).
+    /// `loaded` names models `/api/ps` reports loaded from the start (for an hour), as on a warm server.
     public static func start(
         host: String = "127.0.0.1",
         port: Int = 0,
         models: [FakeModel] = FakeModel.defaults,
+        loaded: [String] = [],
         behavior: FakeOllamaBehavior = .init()
     ) async throws -> FakeOllama {
-        try await launch(host: host, port: port, models: models, behavior: behavior, recording: true, signals: [])
+        let fake = try await launch(host: host, port: port, models: models, behavior: behavior, recording: true, signals: [])
+        fake.preload(loaded)
+        return fake
     }
 
     /// Runs a server until SIGINT or SIGTERM, then shuts it down gracefully and returns.
@@ -60,12 +64,14 @@ public final class FakeOllama: Sendable {
         host: String = "127.0.0.1",
         port: Int = 11434,
         models: [FakeModel] = FakeModel.defaults,
+        loaded: [String] = [],
         behavior: FakeOllamaBehavior = .init(),
         onListening: @Sendable (FakeOllama) -> Void = { _ in }
     ) async throws {
         let fake = try await launch(
             host: host, port: port, models: models, behavior: behavior, recording: false, signals: [.sigterm, .sigint]
         )
+        fake.preload(loaded)
         onListening(fake)
         try await fake.lifecycle.withLock { $0.task }?.value
     }
@@ -101,6 +107,14 @@ public final class FakeOllama: Sendable {
         }
         fake.lifecycle.withLock { $0 = Lifecycle(port: bound, host: host, group: group, task: task) }
         return fake
+    }
+
+    /// Marks the installed models among `names` loaded for an hour.
+    private func preload(_ names: [String]) {
+        let expiry = WallTime.now().adding(seconds: 3600)
+        state.withLock { state in
+            for name in names { if let model = models.lookup(name) { state.loaded[model.name] = expiry } }
+        }
     }
 
     /// The port the server listens on.

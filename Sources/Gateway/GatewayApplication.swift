@@ -19,12 +19,14 @@ public enum GatewayApplication {
     ///   - migrationsDirectory: where the numbered SQL files are; applied before the server starts.
     ///   - onServerRunning: called with the bound port once listening (tests bind port 0).
     ///   - now: the wall clock budget periods are computed with (tests move it).
+    ///   - reloads: takes later configs (SIGHUP): new backends and model aliases, without a restart.
     public static func build(
         config: GatewayConfig,
         migrationsDirectory: URL,
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        reloads: ConfigReloads = ConfigReloads()
     ) throws -> some ApplicationProtocol {
         let pool = PostgresPool(configuration: config.database.poolConfiguration, logger: logger)
         let redis = RedisClient(
@@ -35,15 +37,17 @@ public enum GatewayApplication {
             logger: logger
         )
         let engine = CurlEngine(logger: logger)
-        let ollama = OllamaClient(engine: engine, config: config.ollama)
-        let catalog = ModelCatalog(config: config, ollama: ollama, logger: logger)
-        let metrics = GatewayMetrics(modelName: { catalog.knownName($0) })
+        let metrics = GatewayMetrics()
+        let fleet = Fleet(config: config.ollama, engine: engine, metrics: metrics, logger: logger)
         let backlog = UsageBacklog()
         let admission = Admission(redis: redis, pool: pool, config: config.limits, metrics: metrics, logger: logger, backlog: backlog, now: now)
         // Opens (and locks) the usage journal and queues what an earlier process left there, before serving.
         let recorder = try UsageRecorder(
             pool: pool, config: config.usage, metrics: metrics, logger: logger, backlog: backlog, settle: { admission.settle($0, record: $1) }
         )
+        let catalog = ModelCatalog(config: config, fleet: fleet, logger: logger)
+        metrics.labelModels { catalog.knownName($0) }
+        reloads.attach(fleet: fleet, catalog: catalog)
         let migrator = try Migrator(pool: pool, directory: migrationsDirectory)
         let keyCache = KeyCache(limits: .init(
             keys: config.auth.keyCacheSize, unknownKeys: config.auth.negativeCacheSize,
@@ -62,13 +66,13 @@ public enum GatewayApplication {
 
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        let health = HealthRoutes(pool: pool, redis: redis, ollama: ollama, metrics: metrics, journal: recorder.journal)
+        let health = HealthRoutes(pool: pool, redis: redis, fleet: fleet, metrics: metrics, journal: recorder.journal)
         router.get("health/live", use: health.live)
         router.get("health/ready", use: health.ready)
         router.get("metrics", use: MetricsRoute(metrics: metrics).handle)
 
         let calls = ModelCalls(
-            ollama: ollama, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes,
+            fleet: fleet, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes,
             payloads: PayloadPolicy(config: config.usage), keepAliveInterval: .milliseconds(config.server.streamKeepAliveMs),
             headGrace: .milliseconds(config.server.streamHeadGraceMs)
         )
@@ -130,12 +134,17 @@ public enum GatewayApplication {
                 ConnectionCloseWatcher(), ClientDeadlineInstaller(deadlines: deadlines, connections: connections, metrics: metrics),
             ]),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "tollgate"),
-            services: [pool, redis, keyChanges, engine, recorder, retention],
+            services: [pool, redis, keyChanges, engine, fleet, recorder, retention],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
         app.beforeServerStarts {
             try await migrator.migrate(logger: logger)
+            // The catalog and each backend's health are known before the gateway listens, so a fresh instance
+            // never answers "model not found" for a model Ollama has (each call is bounded by probe_timeout_ms).
+            async let listed: Void = fleet.discover()
+            async let checked: Void = fleet.checkHealth()
+            _ = await (listed, checked)
         }
         return app
     }

@@ -6,7 +6,9 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// `tollgate serve`: migrates the database, then serves the gateway until SIGTERM or SIGINT.
+/// `tollgate serve`: migrates the database, then serves the gateway until SIGTERM or SIGINT. SIGHUP
+/// reloads the config file's backends and model aliases; a file with an error is refused (the error is
+/// logged with its file:line:column) and the running config stays.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Migrate the database, then serve the gateway.")
 
@@ -14,9 +16,25 @@ struct Serve: AsyncParsableCommand {
         let config = loadConfigOrExit()
         GatewayLogging.bootstrap(format: config.log.format, level: config.log.level)
         let logger = Logger(label: "tollgate")
-        let app = try GatewayApplication.build(config: config, migrationsDirectory: migrationsOrExit(), logger: logger) { port in
-            logger.info("tollgate listening", metadata: ["host": "\(config.server.host)", "port": "\(port)", "ollama": "\(config.ollama.baseURL)"])
+        let reloads = ConfigReloads()
+        let backends = config.ollama.fleet.map { "\($0.name)=\($0.url)" }.joined(separator: ",")
+        let app = try GatewayApplication.build(
+            config: config, migrationsDirectory: migrationsOrExit(), logger: logger,
+            onServerRunning: { port in
+                logger.info("tollgate listening", metadata: ["host": "\(config.server.host)", "port": "\(port)", "backends": "\(backends)"])
+            },
+            reloads: reloads
+        )
+        let hangups = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                do {
+                    reloads.apply(try ConfigLoader.load(), logger: logger)
+                } catch {
+                    logger.error("configuration not reloaded; the running one stays", metadata: ["error": "\(error)"])
+                }
+            }
         }
+        defer { hangups.cancel() }
         // SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish for up to the grace
         // period, then cancel what is left; the usage recorder writes its queue either way.
         var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

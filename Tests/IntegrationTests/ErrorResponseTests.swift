@@ -93,17 +93,19 @@ struct ErrorResponseTests {
         }
     }
 
-    @Test("502 when nothing listens at the Ollama address")
+    @Test("503 with Retry-After when nothing listens at the Ollama address (its only backend is down)")
     func ollamaUnreachable() async throws {
         try await GatewayHarness.run(configure: { $0.ollama.baseURL = "http://127.0.0.1:9" }) { gateway in
             for stream in [false, true] {
                 let response = try await gateway.post(
                     "/v1/chat/completions", json: #"{"model":"gpt-4o-mini","stream":\#(stream),"messages":[{"role":"user","content":"hi"}]}"#
                 )
-                try Self.expectOpenAIError(response, .badGateway, type: "api_error")
+                try Self.expectOpenAIError(response, .serviceUnavailable, type: "api_error")
+                #expect(response.openAIError?["code"] as? String == "backend_unavailable")
+                #expect(response.headers[.retryAfter] != nil)
                 let row = try await gateway.logRow(response.requestID)
                 #expect(row.column("status") == "upstream_error")
-                #expect(row.column("http_status") == "502")
+                #expect(row.column("http_status") == "503")
             }
         }
     }

@@ -9,7 +9,7 @@ import NIOCore
 /// (never the request log), so a year of usage costs a few thousand aggregate rows. Master key only.
 ///
 /// Parameters: `start_date`, `end_date` (inclusive days; default the last 30), `group_by` (any of `day`,
-/// `key`, `user`, `model`, comma-separated; none gives one total row), filters `api_key`, `user_id`,
+/// `key`, `user`, `model`, `backend`, comma-separated; none gives one total row), filters `api_key`, `user_id`,
 /// `model` (an alias is matched through the Ollama model that serves it), and `format=csv` for CSV.
 ///
 /// Each row has its dimensions, then requests, ok, failed, prompt/completion/total tokens, spend (dollars)
@@ -76,6 +76,7 @@ struct UsageReportRoutes: Sendable {
             case .key: ["key_id", "api_key", "key_alias"]
             case .user: ["user_id"]
             case .model: ["model"]
+            case .backend: ["backend"]
             }
         }
     }
@@ -88,6 +89,8 @@ struct UsageReportRoutes: Sendable {
             // '' in usage_daily means "no user".
             case .user: [("user_id", row.text("user_id").flatMap { $0.isEmpty ? nil : $0 })]
             case .model: [("model", row.text("model"))]
+            // '' in usage_daily means "no backend was called".
+            case .backend: [("backend", row.text("backend").flatMap { $0.isEmpty ? nil : $0 })]
             }
         }
     }

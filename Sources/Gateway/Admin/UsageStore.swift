@@ -101,7 +101,7 @@ struct UsageStore: Sendable {
         if !filter.models.isEmpty { conditions.append("(" + filter.models.map { "model = \(bind($0))" }.joined(separator: " OR ") + ")") }
 
         let columns: [UsageDimension: String] = [
-            .day: "to_char(day, 'YYYY-MM-DD') AS day", .key: "key_id", .user: "user_id", .model: "model",
+            .day: "to_char(day, 'YYYY-MM-DD') AS day", .key: "key_id", .user: "user_id", .model: "model", .backend: "backend",
         ]
         let groupColumns = dimensions.map { columns[$0]! }
         let groupNames = dimensions.map { $0 == .key ? "key_id" : $0 == .user ? "user_id" : $0.rawValue }

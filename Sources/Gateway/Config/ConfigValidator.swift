@@ -87,11 +87,44 @@ struct ConfigValidator {
             (1024...(64 << 20)).contains(config.responses.maxStoredBytes), "responses.max_stored_bytes must be from 1024 to 67108864",
             ["responses", "max_stored_bytes"], env: nil
         )
+        try validateFleet(config.ollama)
+        let backendNames = Set(config.ollama.fleet.map(\.name))
         var seen = Set<String>()
         for (index, alias) in config.models.enumerated() {
             try check(!alias.name.isEmpty && !alias.ollamaModel.isEmpty, "models[\(index)]: name and ollama_model must not be empty", ["models", index], env: nil)
             try check(seen.insert(alias.name).inserted, "models[\(index)]: the name '\(alias.name)' is used twice", ["models", index, "name"], env: nil)
+            for name in alias.backends ?? [] {
+                try check(backendNames.contains(name), "models[\(index)].backends: no backend is named '\(name)'", ["models", index, "backends"], env: nil)
+            }
         }
+    }
+
+    private func validateFleet(_ ollama: GatewayConfig.Ollama) throws {
+        var names = Set<String>()
+        for (index, backend) in ollama.backends.enumerated() {
+            let at: [any ConfigPathComponent] = ["ollama", "backends", index]
+            try check(
+                !backend.name.isEmpty && backend.name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } && backend.name.count <= 64,
+                "ollama.backends[\(index)].name must be 1 to 64 letters, digits, '-', '_' or '.'", at + ["name"], env: "OLLAMA_BASE_URLS"
+            )
+            try check(names.insert(backend.name).inserted, "ollama.backends[\(index)]: the name '\(backend.name)' is used twice", at + ["name"], env: nil)
+            try check(
+                backend.url.hasPrefix("http://") || backend.url.hasPrefix("https://"),
+                "ollama.backends[\(index)].url must start with http:// or https://", at + ["url"], env: "OLLAMA_BASE_URLS"
+            )
+            try check((1...1000).contains(backend.weight), "ollama.backends[\(index)].weight must be from 1 to 1000", at + ["weight"], env: nil)
+            try check((1...1024).contains(backend.maxParallel), "ollama.backends[\(index)].max_parallel must be from 1 to 1024", at + ["max_parallel"], env: nil)
+        }
+        try check(ollama.backends.count <= 64, "ollama.backends holds 64 backends at most", ["ollama", "backends"], env: "OLLAMA_BASE_URLS")
+        try check((1...10).contains(ollama.maxAttempts), "ollama.max_attempts must be from 1 to 10", ["ollama", "max_attempts"], env: nil)
+        try check((0...100_000).contains(ollama.queueMax), "ollama.queue_max must be from 0 to 100000", ["ollama", "queue_max"], env: nil)
+        try check((1...3_600_000).contains(ollama.queueTimeoutMs), "ollama.queue_timeout_ms must be from 1 to 3600000", ["ollama", "queue_timeout_ms"], env: nil)
+        try check((100...3_600_000).contains(ollama.discoveryIntervalMs), "ollama.discovery_interval_ms must be from 100 to 3600000", ["ollama", "discovery_interval_ms"], env: nil)
+        try check((100...600_000).contains(ollama.healthIntervalMs), "ollama.health_interval_ms must be from 100 to 600000", ["ollama", "health_interval_ms"], env: nil)
+        try check((50...60_000).contains(ollama.probeTimeoutMs), "ollama.probe_timeout_ms must be from 50 to 60000", ["ollama", "probe_timeout_ms"], env: nil)
+        try check((1...100).contains(ollama.failureThreshold), "ollama.failure_threshold must be from 1 to 100", ["ollama", "failure_threshold"], env: nil)
+        try check((100...600_000).contains(ollama.circuitOpenMs), "ollama.circuit_open_ms must be from 100 to 600000", ["ollama", "circuit_open_ms"], env: nil)
+        try check((1...1_000_000).contains(ollama.affinityEntries), "ollama.affinity_entries must be from 1 to 1000000", ["ollama", "affinity_entries"], env: nil)
     }
 
     private func validateJournal(_ usage: GatewayConfig.Usage) throws {

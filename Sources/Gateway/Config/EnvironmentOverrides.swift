@@ -1,3 +1,5 @@
+import Foundation
+
 /// The environment variables that override the config file: the contract deploy files, the benchmark
 /// and operators' scripts rely on.
 enum EnvironmentOverrides {
@@ -13,7 +15,15 @@ enum EnvironmentOverrides {
         }
         if let url = value("DATABASE_URL") { config.database.url = url }
         if let url = value("REDIS_URL") { config.redis.url = url }
-        if let url = value("OLLAMA_BASE_URL") { config.ollama.baseURL = url }
+        if let url = value("OLLAMA_BASE_URL") {
+            config.ollama.baseURL = url
+            config.ollama.backends = []
+        }
+        // Open WebUI's variable: several Ollama servers, separated by semicolons or commas, named ollama-1, ollama-2, ….
+        if let urls = value("OLLAMA_BASE_URLS") {
+            let list = urls.split(whereSeparator: { $0 == "," || $0 == ";" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            config.ollama.backends = list.enumerated().map { .init(name: "ollama-\($0.offset + 1)", url: $0.element) }
+        }
         if let host = value("TOLLGATE_HOST") { config.server.host = host }
         if let port = try integer("TOLLGATE_PORT") { config.server.port = port }
         if let bytes = try integer("TOLLGATE_MAX_BODY_BYTES") { config.server.maxBodyBytes = bytes }

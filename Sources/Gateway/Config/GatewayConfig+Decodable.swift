@@ -134,7 +134,9 @@ extension GatewayConfig.Redis: Decodable {
 
 extension GatewayConfig.Ollama: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case base_url, connect_timeout_ms, first_byte_timeout_s, stream_idle_timeout_s, request_timeout_s, expose_all_models
+        case base_url, connect_timeout_ms, first_byte_timeout_s, stream_idle_timeout_s, request_timeout_s, expose_all_models, backends
+        case max_attempts, queue_max, queue_timeout_ms, allow_pinning, discovery_interval_ms, health_interval_ms, probe_timeout_ms
+        case failure_threshold, circuit_open_ms, affinity_entries
     }
 
     public init(from decoder: any Decoder) throws {
@@ -146,12 +148,40 @@ extension GatewayConfig.Ollama: Decodable {
         streamIdleTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .stream_idle_timeout_s) ?? streamIdleTimeoutSeconds
         requestTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .request_timeout_s) ?? requestTimeoutSeconds
         exposeAllModels = try c.decodeIfPresent(Bool.self, forKey: .expose_all_models) ?? exposeAllModels
+        backends = try c.decodeIfPresent([Backend].self, forKey: .backends) ?? backends
+        maxAttempts = try c.decodeIfPresent(Int.self, forKey: .max_attempts) ?? maxAttempts
+        queueMax = try c.decodeIfPresent(Int.self, forKey: .queue_max) ?? queueMax
+        queueTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .queue_timeout_ms) ?? queueTimeoutMs
+        allowPinning = try c.decodeIfPresent(Bool.self, forKey: .allow_pinning) ?? allowPinning
+        discoveryIntervalMs = try c.decodeIfPresent(Int.self, forKey: .discovery_interval_ms) ?? discoveryIntervalMs
+        healthIntervalMs = try c.decodeIfPresent(Int.self, forKey: .health_interval_ms) ?? healthIntervalMs
+        probeTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .probe_timeout_ms) ?? probeTimeoutMs
+        failureThreshold = try c.decodeIfPresent(Int.self, forKey: .failure_threshold) ?? failureThreshold
+        circuitOpenMs = try c.decodeIfPresent(Int.self, forKey: .circuit_open_ms) ?? circuitOpenMs
+        affinityEntries = try c.decodeIfPresent(Int.self, forKey: .affinity_entries) ?? affinityEntries
+    }
+}
+
+extension GatewayConfig.Ollama.Backend: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, url, weight, max_parallel, models, headers
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        url = try c.decode(String.self, forKey: .url)
+        weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? weight
+        maxParallel = try c.decodeIfPresent(Int.self, forKey: .max_parallel) ?? maxParallel
+        models = try c.decodeIfPresent([String].self, forKey: .models)
+        headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? headers
     }
 }
 
 extension GatewayConfig.ModelAlias: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, ollama_model, input_price_per_1m, output_price_per_1m
+        case name, ollama_model, input_price_per_1m, output_price_per_1m, backends
     }
 
     public init(from decoder: any Decoder) throws {
@@ -161,6 +191,7 @@ extension GatewayConfig.ModelAlias: Decodable {
         ollamaModel = try c.decode(String.self, forKey: .ollama_model)
         inputPricePerMillion = try c.decodeIfPresent(Double.self, forKey: .input_price_per_1m) ?? 0
         outputPricePerMillion = try c.decodeIfPresent(Double.self, forKey: .output_price_per_1m) ?? 0
+        backends = try c.decodeIfPresent([String].self, forKey: .backends)
         for key in [CodingKeys.input_price_per_1m, .output_price_per_1m] where (try c.decodeIfPresent(Double.self, forKey: key) ?? 0) < 0 {
             throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "a price cannot be negative")
         }

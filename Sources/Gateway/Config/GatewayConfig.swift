@@ -96,6 +96,59 @@ public struct GatewayConfig: Sendable {
         public var requestTimeoutSeconds = 600
         /// Whether a request may name any model Ollama reports in `/api/tags`, besides the aliases.
         public var exposeAllModels = true
+        /// The fleet of Ollama servers; empty means one backend, `default`, at ``baseURL``.
+        public var backends: [Backend] = []
+        /// Calls per request at most: a connect failure, timeout or 5xx before the answer began is tried
+        /// on the next candidate backend.
+        public var maxAttempts = 2
+        /// Requests waiting for a free slot (every candidate at its `max_parallel`) at most; more get 503.
+        public var queueMax = 256
+        /// How long a request waits for a slot before it gets 503 with `Retry-After`.
+        public var queueTimeoutMs = 30_000
+        /// Whether a client may pin a backend by asking for `model@backend-name`.
+        public var allowPinning = false
+        /// How often each backend's `/api/tags` and `/api/ps` are read.
+        public var discoveryIntervalMs = 5_000
+        /// How often each backend's `/api/version` is asked (the active health check).
+        public var healthIntervalMs = 1_000
+        /// The bound on each discovery or health call (a refused connection fails at once; this bounds a hung one).
+        public var probeTimeoutMs = 10_000
+        /// Consecutive failures (active or passive) that open a backend's circuit.
+        public var failureThreshold = 2
+        /// How long an open circuit keeps a backend out before a probe may close it.
+        public var circuitOpenMs = 2_000
+        /// Conversations remembered for session affinity (least recently used forgotten first).
+        public var affinityEntries = 10_000
+
+        /// One Ollama server of the fleet.
+        public struct Backend: Sendable, Equatable {
+            /// Its name in logs, metrics, the usage log and `model@name` pins.
+            public var name: String
+            public var url: String
+            /// Preference among otherwise equal backends (higher first).
+            public var weight = 1
+            /// Calls it is given at once at most (match its `OLLAMA_NUM_PARALLEL`); more wait in the queue.
+            public var maxParallel = 4
+            /// When set, only these models are sent to it (and listed from it).
+            public var models: [String]?
+            /// Headers sent with every call to it (authentication for an Ollama behind a proxy). Never logged.
+            public var headers: [String: String] = [:]
+
+            public init(name: String, url: String, weight: Int = 1, maxParallel: Int = 4, models: [String]? = nil, headers: [String: String] = [:]) {
+                self.name = name
+                self.url = url
+                self.weight = weight
+                self.maxParallel = maxParallel
+                self.models = models
+                self.headers = headers
+            }
+        }
+
+        /// The backends in force: ``backends``, or a fleet of one at ``baseURL`` (allowed as many calls at
+        /// once as the queue holds, so a single Ollama queues as it did before fleets).
+        public var fleet: [Backend] {
+            backends.isEmpty ? [Backend(name: "default", url: baseURL, maxParallel: 64)] : backends
+        }
     }
 
     /// A public model name and the Ollama model that serves it, with optional prices.
@@ -106,6 +159,8 @@ public struct GatewayConfig: Sendable {
         public var inputPricePerMillion: Double
         /// US dollars per million output (completion) tokens.
         public var outputPricePerMillion: Double
+        /// When set, only these backends serve the alias.
+        public var backends: [String]? = nil
 
         public init(name: String, ollamaModel: String, inputPricePerMillion: Double = 0, outputPricePerMillion: Double = 0) {
             self.name = name

@@ -2,12 +2,15 @@ import Dialects
 import Logging
 import Synchronization
 
-/// A model a request may use: its public name, the Ollama model behind it, and its prices.
+/// A model a request may use: its public name, the Ollama model behind it, its prices, and the backends
+/// that may serve it.
 struct ResolvedModel: Sendable, Equatable {
     var publicName: String
     var ollamaModel: String
     var inputPricePerMillion: Double
     var outputPricePerMillion: Double
+    /// Only these backends serve it (an alias's `backends`, a `model@backend` pin); nil for any that has it.
+    var backends: Set<String>? = nil
 
     /// The cost of `usage` in micro-dollars. A price per million tokens in dollars is a price per token
     /// in micro-dollars, so this is exact up to rounding of fractional prices.
@@ -16,120 +19,129 @@ struct ResolvedModel: Sendable, Equatable {
     }
 }
 
-/// Resolves model names: configured aliases first, then (unless turned off) any model Ollama reports.
+/// Resolves model names: configured aliases first, then (unless turned off) any model a backend of the
+/// fleet lists.
 ///
-/// Ollama's list is cached and refreshed at most every ``refreshInterval``, and on a miss at most once
-/// per ``missRefreshInterval``, so a burst of requests for an unknown model does not flood Ollama.
+/// The fleet's listing is loaded before the gateway listens and refreshed in the background; a refresh
+/// replaces one backend's list at once (a failed one keeps the old list), so the catalog is never empty
+/// or partial while it refreshes. A name found nowhere waits for a refresh (one shared by all concurrent
+/// misses, each call bounded by `probe_timeout_ms`) at most once per ``missRefreshInterval``; in between,
+/// misses wait for the refresh already running, if any, so a burst of unknown names does not flood Ollama.
 final class ModelCatalog: Sendable {
-    static let refreshInterval: Duration = .seconds(30)
     static let missRefreshInterval: Duration = .seconds(2)
 
-    private let aliases: [String: ResolvedModel]
-    private let aliasOrder: [String]
-    private let exposeAllModels: Bool
-    private let ollama: OllamaClient
-    private let logger: Logger
-    private let cache = Mutex(Cache())
-
-    private struct Cache {
-        var names: [String] = []
-        var fetchedAt: ContinuousClock.Instant?
-        /// Whether the last attempt to list Ollama's models failed.
-        var listFailed = false
-        /// Each Ollama model's capabilities (`completion`, `tools`, `thinking`, `vision`, …) from `/api/show`.
-        var capabilities: [String: (Set<String>, ContinuousClock.Instant)] = [:]
+    private struct Aliases {
+        var byName: [String: ResolvedModel] = [:]
+        var order: [String] = []
+        var exposeAllModels = true
+        var allowPinning = false
     }
+
+    private let aliases = Mutex(Aliases())
+    private let fleet: Fleet
+    private let logger: Logger
+    private let lastMissRefresh = Mutex<ContinuousClock.Instant?>(nil)
+    /// Each Ollama model's capabilities (`completion`, `tools`, `thinking`, `vision`, …) from `/api/show`.
+    private let capabilityCache = Mutex<[String: (Set<String>, ContinuousClock.Instant)]>([:])
 
     /// How long a model's capabilities are trusted before `/api/show` is asked again.
     static let capabilitiesLifetime: Duration = .seconds(300)
 
-    init(config: GatewayConfig, ollama: OllamaClient, logger: Logger) {
-        var aliases: [String: ResolvedModel] = [:]
+    init(config: GatewayConfig, fleet: Fleet, logger: Logger) {
+        self.fleet = fleet
+        self.logger = logger
+        update(config)
+    }
+
+    /// Takes the aliases and model settings of a new config (SIGHUP).
+    func update(_ config: GatewayConfig) {
+        var table = Aliases(exposeAllModels: config.ollama.exposeAllModels, allowPinning: config.ollama.allowPinning)
         for alias in config.models {
-            aliases[alias.name] = ResolvedModel(
+            table.byName[alias.name] = ResolvedModel(
                 publicName: alias.name, ollamaModel: alias.ollamaModel,
-                inputPricePerMillion: alias.inputPricePerMillion, outputPricePerMillion: alias.outputPricePerMillion
+                inputPricePerMillion: alias.inputPricePerMillion, outputPricePerMillion: alias.outputPricePerMillion,
+                backends: alias.backends.map(Set.init)
             )
         }
-        self.aliases = aliases
-        self.aliasOrder = config.models.map(\.name)
-        self.exposeAllModels = config.ollama.exposeAllModels
-        self.ollama = ollama
-        self.logger = logger
+        table.order = config.models.map(\.name)
+        aliases.withLock { $0 = table }
     }
 
-    /// The model `name` names, or nil when it is neither an alias nor (when allowed) an Ollama model.
+    /// The model `name` names, or nil when it is neither an alias nor (when allowed) a model some backend
+    /// has. With `allow_pinning`, `model@backend` is `model` served by that backend only.
     func resolve(_ name: String) async -> ResolvedModel? {
-        if let alias = aliases[name] { return alias }
-        guard exposeAllModels else { return nil }
-        if let match = Self.match(name, in: await ollamaModels(refreshingIfOlderThan: Self.refreshInterval)) {
-            return ResolvedModel(publicName: name, ollamaModel: match, inputPricePerMillion: 0, outputPricePerMillion: 0)
+        let table = aliases.withLock { $0 }
+        if table.allowPinning, let at = name.lastIndex(of: "@") {
+            let backend = String(name[name.index(after: at)...])
+            if fleet.isConfigured(backend) {
+                guard var model = await resolve(String(name[..<at]), table: table), model.backends?.contains(backend) ?? true else { return nil }
+                model.backends = [backend]
+                return model
+            }
         }
-        let fresh = await ollamaModels(refreshingIfOlderThan: Self.missRefreshInterval)
-        return Self.match(name, in: fresh).map {
-            ResolvedModel(publicName: name, ollamaModel: $0, inputPricePerMillion: 0, outputPricePerMillion: 0)
-        }
+        return await resolve(name, table: table)
     }
 
-    /// The canonical form of `name` if the catalog knows it (an alias, or a model Ollama last reported),
+    /// The canonical form of `name` if the catalog knows it (an alias, or a model some backend lists),
     /// else nil. Asks no one: for labelling metrics, where an unknown name must not become a series.
     func knownName(_ name: String) -> String? {
-        if aliases[name] != nil { return name }
-        return Self.match(name, in: cache.withLock { $0.names })
+        let table = aliases.withLock { $0 }
+        if table.byName[name] != nil { return name }
+        return Self.match(name, in: fleet.modelNames())
     }
 
-    /// True when Ollama could not be asked for its models the last time it was: a name that is not an
-    /// alias may then exist after all, so "not found" would be the wrong answer.
-    var cannotListOllama: Bool { exposeAllModels && cache.withLock { $0.listFailed } }
+    private func resolve(_ name: String, table: Aliases) async -> ResolvedModel? {
+        if let alias = table.byName[name] { return alias }
+        guard table.exposeAllModels else { return nil }
+        if let match = Self.match(name, in: fleet.modelNames()) { return Self.discovered(name, match) }
+        await refreshAfterMiss()
+        return Self.match(name, in: fleet.modelNames()).map { Self.discovered(name, $0) }
+    }
 
-    /// Every name a client may use: aliases, then Ollama's models (when allowed).
+    private static func discovered(_ name: String, _ match: String) -> ResolvedModel {
+        ResolvedModel(publicName: name, ollamaModel: match, inputPricePerMillion: 0, outputPricePerMillion: 0)
+    }
+
+    /// A refresh for a name found nowhere: a new one at most once per ``missRefreshInterval``, otherwise
+    /// the one in progress (if any). Concurrent misses share one refresh.
+    private func refreshAfterMiss() async {
+        let start = lastMissRefresh.withLock { last in
+            guard last.map({ $0.duration(to: .now) < Self.missRefreshInterval }) != true else { return false }
+            last = .now
+            return true
+        }
+        if start { await fleet.discover() } else { await fleet.discoveryInProgress() }
+    }
+
+    /// True when no backend could be asked for its models the last time: a name that is not an alias may
+    /// then exist after all, so "not found" would be the wrong answer.
+    var cannotListOllama: Bool { aliases.withLock { $0.exposeAllModels } && fleet.noListing }
+
+    /// Every name a client may use: aliases, then the fleet's models (when allowed), each once.
     func listed() async -> [String] {
-        guard exposeAllModels else { return aliasOrder }
-        let known = Set(aliasOrder)
-        return aliasOrder + (await ollamaModels(refreshingIfOlderThan: Self.refreshInterval)).filter { !known.contains($0) }
+        let table = aliases.withLock { $0 }
+        guard table.exposeAllModels else { return table.order }
+        let known = Set(table.order)
+        return table.order + fleet.modelNames().filter { !known.contains($0) }
     }
 
-    /// What `ollamaModel` can do, as `/api/show` reports it; nil when Ollama cannot say (unreachable, or
-    /// too old to report capabilities), in which case callers leave the request as it is.
+    /// What `ollamaModel` can do, as `/api/show` on a backend that has it reports; nil when no backend can
+    /// say (unreachable, or too old to report capabilities), in which case callers leave the request as it is.
     func capabilities(of ollamaModel: String) async -> Set<String>? {
-        if let (known, fetched) = cache.withLock({ $0.capabilities[ollamaModel] }), fetched.duration(to: .now) < Self.capabilitiesLifetime {
+        if let (known, fetched) = capabilityCache.withLock({ $0[ollamaModel] }), fetched.duration(to: .now) < Self.capabilitiesLifetime {
             return known
         }
-        guard let shown = try? await ollama.show(ollamaModel), let list = shown["capabilities"]?.array else { return nil }
+        guard let client = fleet.client(for: ollamaModel), let shown = try? await client.show(ollamaModel),
+            let list = shown["capabilities"]?.array
+        else { return nil }
         let capabilities = Set(list.compactMap(\.string))
-        cache.withLock { $0.capabilities[ollamaModel] = (capabilities, .now) }
+        capabilityCache.withLock { $0[ollamaModel] = (capabilities, .now) }
         return capabilities
     }
 
     /// Ollama's own matching: `llama3.2` is `llama3.2:latest`, and names compare case-insensitively.
     static func match(_ name: String, in names: [String]) -> String? {
-        let wanted = normalized(name)
-        return names.first { normalized($0) == wanted }
-    }
-
-    private static func normalized(_ name: String) -> String {
-        let lower = name.lowercased()
-        let lastComponent = lower.split(separator: "/").last ?? ""
-        return lastComponent.contains(":") ? lower : lower + ":latest"
-    }
-
-    private func ollamaModels(refreshingIfOlderThan age: Duration) async -> [String] {
-        let (names, stale) = cache.withLock { cache in
-            (cache.names, cache.fetchedAt.map { $0.duration(to: .now) > age } ?? true)
-        }
-        guard stale else { return names }
-        cache.withLock { $0.fetchedAt = .now }  // one refresh at a time; others use the current list
-        do {
-            let fresh = try await ollama.tags().models.map(\.name)
-            cache.withLock {
-                $0.names = fresh
-                $0.listFailed = false
-            }
-            return fresh
-        } catch {
-            cache.withLock { $0.listFailed = true }
-            logger.warning("cannot list Ollama's models", metadata: ["error": "\(error)"])
-            return names
-        }
+        let wanted = ModelName.normalized(name)
+        return names.first { ModelName.normalized($0) == wanted }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Synchronization
 
 /// Tollgate's Prometheus metrics, served at `GET /metrics` in the text exposition format.
 ///
@@ -12,8 +13,9 @@ import Prometheus
 /// sends appears verbatim, and a flood of made-up names adds no series.
 final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
-    /// The label for a requested model name: its canonical known name, or nil for "other".
-    private let modelName: @Sendable (String) -> String?
+    /// The label for a requested model name: its canonical known name, or nil for "other". Set once at
+    /// assembly (``labelModels(_:)``) by the model catalog, which is built after the metrics.
+    private let modelName = Mutex<@Sendable (String) -> String?>({ _ in nil })
     /// The label value for anything not in a label's known set.
     static let other = "other"
 
@@ -31,8 +33,7 @@ final class GatewayMetrics: Sendable {
     private let usageJournalOverWarningGauge: Gauge
     private let usageJournalFullGauge: Gauge
 
-    init(modelName: @escaping @Sendable (String) -> String? = { _ in nil }) {
-        self.modelName = modelName
+    init() {
         connectionsOpenGauge = registry.makeGauge(name: "tollgate_connections_open", help: "Client connections open now")
         usageQueueDepth = registry.makeGauge(name: "tollgate_usage_queue_depth", help: "Usage records waiting to be written to PostgreSQL")
         usageWriteLag = registry.makeGauge(
@@ -64,9 +65,15 @@ final class GatewayMetrics: Sendable {
 
     // MARK: Requests
 
+    /// Labels models with what `knownName` returns (an alias or a model a backend lists; nil: `other`).
+    func labelModels(_ knownName: @escaping @Sendable (String) -> String?) {
+        modelName.withLock { $0 = knownName }
+    }
+
     /// The `model` label for a request that asked for `name`.
     func modelLabel(_ name: String?) -> String {
-        name.flatMap(modelName) ?? Self.other
+        guard let name else { return Self.other }
+        return modelName.withLock { $0 }(name) ?? Self.other
     }
 
     func requestFinished(_ record: UsageRecord) {

@@ -140,6 +140,8 @@ extension ModelCalls {
             failure = UpstreamErrors.dialectError(status: upstream.status, body: body, model: model.publicName)
         case .failure(let error as UpstreamError):
             failure = UpstreamErrors.dialectError(error)
+        case .failure(let refusal as Fleet.Refusal):
+            failure = FleetErrors.dialectError(refusal, model: model.publicName)
         case .failure:
             failure = DialectError(.upstreamUnavailable, "The call to Ollama failed.", code: "upstream_error")
         }

@@ -13,7 +13,7 @@ import Upstream
 /// Each route decodes its own dialect into a native request and picks how to answer (a whole body, a
 /// translated stream, or Ollama's own bytes); everything around that lives here, once.
 struct ModelCalls: Sendable {
-    let ollama: OllamaClient
+    let fleet: Fleet
     let catalog: ModelCatalog
     let recorder: UsageRecorder
     let admission: Admission
@@ -167,8 +167,8 @@ struct ModelCalls: Sendable {
             }
             throw GatewayError(.notFound, "The model `\(name)` does not exist.", param: "model", code: "model_not_found")
         }
-        meter.resolved(model, backend: ollama.baseURL)
-        if let key = context.identity?.key, !key.allows(model: name, resolved: model.ollamaModel) {
+        meter.resolved(model)
+        if let key = context.identity?.key, !key.allows(model: model.publicName, resolved: model.ollamaModel) {
             throw GatewayError(.permission, "This key is not allowed to use the model `\(name)`.", param: "model", code: "model_not_allowed")
         }
         return model
@@ -206,13 +206,31 @@ struct ModelCalls: Sendable {
         _ path: String, body: [UInt8], model: String, meter: inout RequestMeter, context: GatewayRequestContext, passErrors: Bool = false
     ) async throws -> UpstreamResponse {
         meter.upstreamStarting()
+        let (route, lease) = try await slot(body: body, model: model, meter: meter, context: context)
         let result: Result<UpstreamResponse, any Error>
         do {
-            result = .success(try await ollama.post(path, body: body))
+            result = .success(try await fleet.post(path, body: body, request: route, lease: lease, ticket: meter.fleet))
         } catch {
             result = .failure(error)
         }
         return try await checked(result, path: path, model: model, context: context, passErrors: passErrors)
+    }
+
+    /// A backend slot for the call (waiting in the fleet's queue if every candidate is busy), refused with
+    /// 503 and `Retry-After` in the caller's dialect when there is none.
+    func slot(body: [UInt8], model: String, meter: RequestMeter, context: GatewayRequestContext) async throws
+        -> (FleetState.Request, FleetLease)
+    {
+        var route = meter.route ?? FleetState.Request(model: ModelName.normalized(model))
+        if fleet.hasSeveralBackends { route.conversation = ConversationKey.of(nativeBody: body, keyID: meter.record.keyID, model: route.model) }
+        do {
+            return (route, try await fleet.acquire(route))
+        } catch Fleet.Refusal.unavailable where !fleet.anyBackendHas(route.model) && !catalog.cannotListOllama {
+            // An alias whose Ollama model no backend has: as Ollama itself would answer.
+            throw GatewayError(.notFound, "The model `\(model)` does not exist.", param: "model", code: "model_not_found")
+        } catch let refusal as Fleet.Refusal {
+            throw FleetErrors.gatewayError(refusal, model: model, settings: fleet.settings)
+        }
     }
 
     /// Starts a streamed call. Ollama's answer gets ``headGrace`` to begin, so that its refusals (unknown
@@ -223,8 +241,9 @@ struct ModelCalls: Sendable {
         async throws -> UpstreamSource
     {
         meter.upstreamStarting()
-        let ollama = self.ollama
-        let pending = PendingUpstream { try await ollama.post(path, body: body) }
+        let (route, lease) = try await slot(body: body, model: model, meter: meter, context: context)
+        let (fleet, ticket) = (self.fleet, meter.fleet)
+        let pending = PendingUpstream { try await fleet.post(path, body: body, request: route, lease: lease, ticket: ticket) }
         guard let result = await pending.wait(upTo: headGrace) else { return .pending(pending) }
         return .answered(try await checked(result, path: path, model: model, context: context, passErrors: false))
     }
@@ -240,6 +259,8 @@ struct ModelCalls: Sendable {
         case .failure(let error as UpstreamError):
             context.logger.warning("ollama call failed", metadata: ["error": "\(error)", "path": "\(path)"])
             throw GatewayError(UpstreamErrors.dialectError(error))
+        case .failure(let refusal as Fleet.Refusal):
+            throw FleetErrors.gatewayError(refusal, model: model, settings: fleet.settings)
         case .failure(let error):
             throw error
         }

@@ -71,22 +71,21 @@ struct OllamaNativeRoutes: Sendable {
         }
     }
 
-    /// `POST /api/show`: a model's details, for models the key may use.
+    /// `POST /api/show`: a model's details, for models the key may use, from a healthy backend that has it
+    /// (metadata takes no backend slot).
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var request = request
         var meter = RequestMeter(context: context, dialect: Dialect.ollama.rawValue, endpoint: "/api/show")
         let native = try await decode(&request, meter: &meter)
         let model = try await calls.resolve(native.model, context: context, meter: &meter)
-        let upstream = try await calls.call(
-            "/api/show", body: native.body(model: model.ollamaModel), model: native.model, meter: &meter, context: context, passErrors: true
-        )
+        let upstream = try await call(model: model.ollamaModel) { try await $0.post("/api/show", body: native.body(model: model.ollamaModel)) }
         return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await calls.collect(upstream))))
     }
 
-    /// `GET /api/tags`: the aliases and Ollama models this key may use, in Ollama's shape. An alias is
-    /// listed under its own name with the details of the model behind it.
+    /// `GET /api/tags`: the aliases and models of the fleet this key may use, in Ollama's shape, each once.
+    /// An alias is listed under its own name with the details of the model behind it.
     func tags(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let installed = try await listing("/api/tags")
+        let installed = try listing(calls.fleet.tagEntries())
         let byName = Dictionary(installed.map { (($0["name"]?.string ?? ""), $0) }, uniquingKeysWith: { first, _ in first })
         var models: [JSON] = []
         for name in await calls.catalog.listed() {
@@ -104,10 +103,10 @@ struct OllamaNativeRoutes: Sendable {
         return Self.answer(.object([JSONMember("models", .array(models))]))
     }
 
-    /// `GET /api/ps`: the loaded models this key may use.
+    /// `GET /api/ps`: the models loaded somewhere in the fleet (as of its last listing) this key may use, each once.
     func running(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var visible: [JSON] = []
-        for model in try await listing("/api/ps") {
+        for model in try listing(calls.fleet.runningEntries()) {
             let name = model["name"]?.string ?? ""
             guard let resolved = await calls.catalog.resolve(name), allowed(name, resolved: resolved, context: context) else { continue }
             visible.append(model)
@@ -115,9 +114,9 @@ struct OllamaNativeRoutes: Sendable {
         return Self.answer(.object([JSONMember("models", .array(visible))]))
     }
 
-    /// `GET /api/version`: Ollama's version, as Ollama reports it.
+    /// `GET /api/version`: Ollama's version, as a healthy backend reports it.
     func version(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let upstream = try await get("/api/version")
+        let upstream = try await call(model: nil) { try await $0.get("/api/version") }
         return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await calls.collect(upstream))))
     }
 
@@ -152,10 +151,14 @@ struct OllamaNativeRoutes: Sendable {
         return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
     }
 
-    private func get(_ path: String) async throws -> UpstreamResponse {
+    /// A call that takes no backend slot, to a healthy backend that has `model` (any, when nil).
+    private func call(model: String?, _ send: (OllamaClient) async throws -> UpstreamResponse) async throws -> UpstreamResponse {
+        guard let client = calls.fleet.client(for: model) else {
+            throw FleetErrors.gatewayError(.unavailable, model: model ?? "any model", settings: calls.fleet.settings)
+        }
         let upstream: UpstreamResponse
         do {
-            upstream = try await calls.ollama.get(path)
+            upstream = try await send(client)
         } catch let error as UpstreamError {
             throw GatewayError(UpstreamErrors.dialectError(error))
         }
@@ -165,10 +168,12 @@ struct OllamaNativeRoutes: Sendable {
         return upstream
     }
 
-    /// The `models` array of one of Ollama's listings.
-    private func listing(_ path: String) async throws -> [JSON] {
-        let bytes = try await calls.collect(try await get(path))
-        return (try? JSONParser.parse(bytes))?["models"]?.array ?? []
+    /// A fleet listing; when no backend could be listed, 503 (an empty list would read as "no models").
+    private func listing(_ entries: [JSON]) throws -> [JSON] {
+        if entries.isEmpty && calls.catalog.cannotListOllama {
+            throw FleetErrors.gatewayError(.unavailable, model: "any model", settings: calls.fleet.settings)
+        }
+        return entries
     }
 
     private func allowed(_ name: String, resolved: ResolvedModel, context: GatewayRequestContext) -> Bool {

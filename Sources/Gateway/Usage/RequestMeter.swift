@@ -12,6 +12,10 @@ struct RequestMeter: Sendable {
     private(set) var isFinished = false
     /// The request's payload as payload logging keeps it; nil when payload logging is off.
     private var payload: PayloadCapture?
+    /// The request's backend slot and attempts; ending the meter frees the slot.
+    let fleet = FleetTicket()
+    /// What the fleet needs to route the request (its model and allowed backends), once it is resolved.
+    private(set) var route: FleetState.Request?
 
     init(context: GatewayRequestContext, dialect: String, endpoint: String, payloads: PayloadPolicy = .off) {
         payload = payloads.mode == .off ? nil : PayloadCapture(policy: payloads)
@@ -26,9 +30,9 @@ struct RequestMeter: Sendable {
         record.stream = stream
     }
 
-    mutating func resolved(_ model: ResolvedModel, backend: String) {
+    mutating func resolved(_ model: ResolvedModel) {
         record.servedModel = model.ollamaModel
-        record.backend = backend
+        route = FleetState.Request(model: ModelName.normalized(model.ollamaModel), allowed: model.backends)
     }
 
     mutating func upstreamStarting() { upstreamStarted = .now }
@@ -75,6 +79,10 @@ struct RequestMeter: Sendable {
         record.durationMs = Self.milliseconds(started.duration(to: now))
         if let upstreamStarted { record.upstreamMs = Self.milliseconds(upstreamStarted.duration(to: now)) }
         record.payload = payload?.payload()
+        let fleet = self.fleet.finish(Self.callOutcome(outcome))
+        record.backend = fleet.backend
+        record.attempts = fleet.attempts > 0 ? fleet.attempts : nil
+        record.queueWaitMs = fleet.queueWaitMs
         return record
     }
 
@@ -87,6 +95,15 @@ struct RequestMeter: Sendable {
             default: .clientError
             }
         return finish(outcome, status: error.status, errorType: error.code ?? OpenAIErrorBody.type(of: error.kind))
+    }
+
+    /// What an ending says of the backend that served it.
+    private static func callOutcome(_ outcome: UsageRecord.Outcome) -> CallOutcome {
+        switch outcome {
+        case .ok: .ok
+        case .upstreamError, .timeout: .failed
+        case .clientError, .clientClosed: .neutral
+        }
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

@@ -44,6 +44,10 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var ollamaEvalNs: Int64?
     /// What payload logging kept of the request and answer; nil when payload logging is off.
     public var payload: UsagePayload? = nil
+    /// Backends called for the request (more than one after a failover); nil when none was.
+    public var attempts: Int? = nil
+    /// How long the request waited in the fleet's queue for a backend slot; nil when it did not wait.
+    public var queueWaitMs: Double? = nil
     /// The limit charges to settle when the record is produced (nil when none were made).
     ///
     /// Not journaled: it is settled in ``UsageRecorder/record(_:)`` before the record is written, and a
@@ -77,6 +81,7 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         case ollamaLoadNs = "ollama_load_ns"
         case ollamaPromptEvalNs = "ollama_prompt_eval_ns"
         case ollamaEvalNs = "ollama_eval_ns"
-        case payload
+        case payload, attempts
+        case queueWaitMs = "queue_wait_ms"
     }
 }

@@ -6,6 +6,7 @@ enum UsageSQL {
         "request_id", "key_id", "user_id", "dialect", "endpoint", "requested_model", "served_model", "backend", "stream",
         "status", "http_status", "error_type", "prompt_tokens", "completion_tokens", "cost_micros", "started_at", "ttft_ms",
         "duration_ms", "upstream_ms", "ollama_total_ns", "ollama_load_ns", "ollama_prompt_eval_ns", "ollama_eval_ns",
+        "attempts", "queue_wait_ms",
     ]
 
     /// Columns of `request_payloads` bound per payload, in order.
@@ -16,7 +17,7 @@ enum UsageSQL {
     /// and `users.spend_micros`, and store the payloads of the inserted rows that carry one.
     /// All of it happens atomically or not at all, so a replayed record is never counted twice.
     ///
-    /// Parameters: the request_log columns of every record first (`$1…$23` for the first), then, only when
+    /// Parameters: the request_log columns of every record first (`$1…$25` for the first), then, only when
     /// some record carries a payload, the payload columns of those records.
     static func insert(_ records: [UsageRecord]) -> (String, [PostgresValue]) {
         var parameters: [PostgresValue] = []
@@ -54,17 +55,17 @@ enum UsageSQL {
                 VALUES \(tuples.joined(separator: ", "))
                 ON CONFLICT (request_id) DO NOTHING
                 RETURNING request_id, started_at, key_id, coalesce(served_model, requested_model, '') AS model, status,
-                          prompt_tokens, completion_tokens, cost_micros, duration_ms, ttft_ms, user_id
+                          prompt_tokens, completion_tokens, cost_micros, duration_ms, ttft_ms, user_id, coalesce(backend, '') AS backend
             ), daily AS (
-            INSERT INTO usage_daily AS d (day, key_id, model, user_id, requests, ok, failed, prompt_tokens, completion_tokens,
+            INSERT INTO usage_daily AS d (day, key_id, model, user_id, backend, requests, ok, failed, prompt_tokens, completion_tokens,
                                           cost_micros, duration_ms_sum, duration_hist, ttft_hist)
-            SELECT (started_at AT TIME ZONE 'UTC')::date, key_id, model, coalesce(user_id, ''), count(*),
+            SELECT (started_at AT TIME ZONE 'UTC')::date, key_id, model, coalesce(user_id, ''), backend, count(*),
                    count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status <> 'ok'),
                    sum(prompt_tokens), sum(completion_tokens), sum(cost_micros), sum(duration_ms),
                    usage_histogram(array_agg(duration_ms), \(bounds)), usage_histogram(array_agg(ttft_ms), \(bounds))
             FROM inserted
-            GROUP BY 1, 2, 3, 4
-            ON CONFLICT (day, key_id, model, user_id) DO UPDATE SET
+            GROUP BY 1, 2, 3, 4, 5
+            ON CONFLICT (day, key_id, model, user_id, backend) DO UPDATE SET
                 requests = d.requests + EXCLUDED.requests,
                 ok = d.ok + EXCLUDED.ok,
                 failed = d.failed + EXCLUDED.failed,
@@ -94,7 +95,7 @@ enum UsageSQL {
             .init(r.servedModel), .init(r.backend), .init(r.stream), .init(r.outcome.rawValue), .init(r.httpStatus), .init(r.errorType),
             .init(r.promptTokens), .init(r.completionTokens), .init(r.costMicros), .init(r.startedAt), .init(r.ttftMs),
             .init(r.durationMs), .init(r.upstreamMs), .init(r.ollamaTotalNs), .init(r.ollamaLoadNs), .init(r.ollamaPromptEvalNs),
-            .init(r.ollamaEvalNs),
+            .init(r.ollamaEvalNs), .init(r.attempts), .init(r.queueWaitMs),
         ]
     }
 }

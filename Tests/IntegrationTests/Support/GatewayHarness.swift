@@ -24,6 +24,7 @@ struct GatewayHarness: Sendable {
         behavior: FakeOllamaBehavior = .init(),
         configure: (inout GatewayConfig) -> Void = { _ in },
         now: @escaping @Sendable () -> Date = { Date() },
+        reloads: ConfigReloads = ConfigReloads(),
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         let fake = try await FakeOllama.start(behavior: behavior)
@@ -48,7 +49,7 @@ struct GatewayHarness: Sendable {
         let finalConfig = config
         let database = PostgresPool(configuration: .init(url: databaseURL, maxConnections: 2), logger: TestServices.logger)
         let app = try GatewayApplication.build(
-            config: config, migrationsDirectory: TestServices.migrationsDirectory, logger: TestServices.logger, now: now
+            config: config, migrationsDirectory: TestServices.migrationsDirectory, logger: TestServices.logger, now: now, reloads: reloads
         )
         do {
             try await app.test(.live) { client in

@@ -76,6 +76,9 @@ final class GatewayProcess: @unchecked Sendable {
     /// Sends SIGTERM without waiting.
     func terminate() { process.terminate() }
 
+    /// Sends SIGHUP (reload the config file's backends and aliases).
+    func hangUp() { kill(process.processIdentifier, SIGHUP) }
+
     /// Sends SIGKILL (no shutdown of any kind) and waits for the process to be gone.
     func kill9() {
         guard process.isRunning else { return }
