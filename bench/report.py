@@ -83,12 +83,14 @@ def main():
     header = ["workload", "conc"]
     for t in targets:
         header += [f"{t} req/s", f"{t} p50ms", f"{t} p99ms"]
-    extra = [t for t in ("nginx", "tollgate") if t in targets]
+    extra = [t for t in ("nginx", "tollgate", "tollgate2") if t in targets]
     if "direct" in targets:
         header += [f"+p50 {t} ms" for t in extra]
     header += [f"{t} cpu ms" for t in extra]
     if "nginx" in targets and "tollgate" in targets:
         header += ["tg/nginx req/s", "tg/nginx p50", "tg/nginx cpu"]
+    if "tollgate" in targets and "tollgate2" in targets:
+        header += ["tg2-tg p50 ms"]
 
     rows, flags = [], []
     for w in workloads:
@@ -125,6 +127,10 @@ def main():
             row.append(f"{g['rps'] / n['rps']:.3f}" if ok_rps else "-")
             row.append(f"{g['p50'] / n['p50']:.3f}" if ok_p50 else "-")
             row.append(f"{cpu['tollgate'] / cpu['nginx']:.1f}" if cpu["tollgate"] and cpu["nginx"] else "-")
+        if "tollgate" in targets and "tollgate2" in targets:
+            g, g2 = res["tollgate"], res["tollgate2"]
+            ok = g and g2 and g["p50"] is not None and g2["p50"] is not None
+            row.append(f"{g2['p50'] - g['p50']:+.2f}" if ok else "-")
         rows.append(row)
 
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]

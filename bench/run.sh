@@ -11,6 +11,8 @@
 #                                                   /v1/messages, with a virtual key that has every
 #                                                   limit set, payload logging on, PostgreSQL and
 #                                                   Redis in the loop)
+#   tollgate2 wrk -> Tollgate -> two fake Ollamas  (the same, with a fleet of two backends: the cost
+#                                                   of routing shows against the tollgate column)
 # Workloads: non-streaming chat at concurrency 1, 16, 64; Anthropic messages at 16; streaming chat
 # at 1 and 256. For nginx and Tollgate it also reads the process's CPU time from /proc around each
 # cell and reports CPU milliseconds per request.
@@ -26,7 +28,8 @@
 # Knobs (environment):
 #   BENCH_DURATION=8       seconds per measurement
 #   BENCH_WARMUP=2         seconds of unrecorded warm-up before each measurement
-#   BENCH_TARGETS="direct nginx tollgate"   which columns to measure
+#   BENCH_TARGETS="direct nginx tollgate tollgate2"   which columns to measure (tollgate2: Tollgate
+#                          with two backends, two fake Ollamas, so routing is in the path)
 #   BENCH_SKIP_BUILD=1     use the existing .build/release binaries
 #   BENCH_CALLGRIND=1      count instructions per request under callgrind (0: skip)
 #   BENCH_CALLGRIND_REQUESTS=200   requests per counted shape
@@ -42,7 +45,7 @@ USAGE_RECORDS=${BENCH_USAGE_RECORDS:-200000}
 WARMUP=${BENCH_WARMUP:-2}
 CALLGRIND=${BENCH_CALLGRIND:-1}
 CALLGRIND_REQUESTS=${BENCH_CALLGRIND_REQUESTS:-200}
-read -r -a TARGETS <<<"${BENCH_TARGETS:-direct nginx tollgate}"
+read -r -a TARGETS <<<"${BENCH_TARGETS:-direct nginx tollgate tollgate2}"
 # name:concurrency; "chat" is non-streaming OpenAI chat, "messages" non-streaming Anthropic
 # messages (direct and nginx send the same native call for both), "chat-stream" streaming chat.
 WORKLOADS=(chat:1 chat:16 chat:64 messages:16 chat-stream:1 chat-stream:256)
@@ -113,21 +116,33 @@ wait_http() {
 }
 
 # --- Fake Ollama ---------------------------------------------------------------------------------
-# --port 0: it picks a free port and prints "fake-ollama listening on http://HOST:PORT".
-"$BIN/fake-ollama" --port 0 --chunks "$FAKE_CHUNKS" --chunk-delay-ms "$FAKE_CHUNK_DELAY_MS" \
-  --whole-reply-delay-ms "$FAKE_WHOLE_REPLY_DELAY_MS" >"$TMP/fake.log" 2>&1 &
-FAKE_PID=$!
-PIDS+=("$FAKE_PID")
-FAKE_PORT=""
-for _ in $(seq 1 300); do
-  FAKE_PORT=$(sed -n 's/.*fake-ollama listening on http:\/\/[^ ]*:\([0-9][0-9]*\).*/\1/p' "$TMP/fake.log" | head -n 1)
-  [ -n "$FAKE_PORT" ] && break
-  kill -0 "$FAKE_PID" 2>/dev/null || { cat "$TMP/fake.log" >&2; die "fake-ollama exited"; }
-  sleep 0.1
-done
-[ -n "$FAKE_PORT" ] || die "fake-ollama did not report its port"
-wait_http "http://127.0.0.1:$FAKE_PORT/api/version" 10 "$FAKE_PID" fake-ollama "$TMP/fake.log"
-log "fake-ollama on 127.0.0.1:$FAKE_PORT (pid $FAKE_PID)"
+# start_fake NAME: starts a fake Ollama (--port 0: it picks a free port and prints "fake-ollama
+# listening on http://HOST:PORT"), waits until it answers; sets STARTED_PID and STARTED_PORT.
+start_fake() {
+  local name=$1 logf=$TMP/$1.log port=""
+  "$BIN/fake-ollama" --port 0 --chunks "$FAKE_CHUNKS" --chunk-delay-ms "$FAKE_CHUNK_DELAY_MS" \
+    --whole-reply-delay-ms "$FAKE_WHOLE_REPLY_DELAY_MS" >"$logf" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  for _ in $(seq 1 300); do
+    port=$(sed -n 's/.*fake-ollama listening on http:\/\/[^ ]*:\([0-9][0-9]*\).*/\1/p' "$logf" | head -n 1)
+    [ -n "$port" ] && break
+    kill -0 "$STARTED_PID" 2>/dev/null || { cat "$logf" >&2; die "$name exited"; }
+    sleep 0.1
+  done
+  [ -n "$port" ] || die "$name did not report its port"
+  wait_http "http://127.0.0.1:$port/api/version" 10 "$STARTED_PID" "$name" "$logf"
+  STARTED_PORT=$port
+  log "$name on 127.0.0.1:$port (pid $STARTED_PID)"
+}
+start_fake fake-ollama
+FAKE_PID=$STARTED_PID
+FAKE_PORT=$STARTED_PORT
+# The fleet point (tollgate2) spreads its calls over two backends: this fake and a second one.
+if has_target tollgate2; then
+  start_fake fake-ollama-2
+  FAKE2_PORT=$STARTED_PORT
+fi
 
 # --- nginx: a bare reverse proxy to the fake ------------------------------------------------------
 # start_nginx DIR PORT [WRAPPER...]: writes DIR/nginx.conf and starts nginx (under WRAPPER, e.g.
@@ -188,37 +203,67 @@ fi
 
 # --- Tollgate, with private PostgreSQL + Redis ----------------------------------------------------
 # The shipped config with payload logging on (every request's body and answer, redacted, written
-# with its usage row): the benchmark measures a gateway with all its recording turned on.
+# with its usage row): the benchmark measures a gateway with all its recording turned on. Its
+# backends are listed with room for every connection the load opens (max_parallel 4096), so the
+# fleet's queue never holds a call back and the numbers are the gateway's cost, not a queue's.
+# tollgate_config FILE URL...: writes the benchmark config with one backend per URL.
+tollgate_config() {
+  local file=$1 i=0 url backends=""
+  shift
+  for url in "$@"; do
+    i=$((i + 1))
+    backends+="    - {name: bench-$i, url: \"$url\", max_parallel: 4096}"$'\n'
+  done
+  awk -v backends="$backends" '
+    /^  payload_logging: off/ { sub(/off/, "full") }
+    { print }
+    /^ollama:/ { printf "  backends:\n%s", backends }
+  ' config/tollgate.yaml >"$file"
+  grep -q '^  payload_logging: full' "$file" || die "could not turn payload logging on in the benchmark config"
+}
 TOLLGATE_CONFIG_FILE=$TMP/tollgate.yaml
-sed 's/^  payload_logging: off/  payload_logging: full/' config/tollgate.yaml >"$TOLLGATE_CONFIG_FILE"
-grep -q '^  payload_logging: full' "$TOLLGATE_CONFIG_FILE" || die "could not turn payload logging on in the benchmark config"
+tollgate_config "$TOLLGATE_CONFIG_FILE" "http://127.0.0.1:$FAKE_PORT"
 
-# start_tollgate PORT DATA_DIR LOG [WRAPPER...]: starts `tollgate serve` (under WRAPPER when given);
-# sets STARTED_PID.
+# start_tollgate PORT DATA_DIR LOG CONFIG [WRAPPER...]: starts `tollgate serve` (under WRAPPER when
+# given); sets STARTED_PID.
 start_tollgate() {
-  local port=$1 data=$2 logf=$3
-  shift 3
-  TOLLGATE_CONFIG=$TOLLGATE_CONFIG_FILE TOLLGATE_MASTER_KEY=$MASTER_KEY DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL \
-    OLLAMA_BASE_URL="http://127.0.0.1:$FAKE_PORT" TOLLGATE_HOST=127.0.0.1 TOLLGATE_PORT=$port TOLLGATE_DATA_DIR=$data \
+  local port=$1 data=$2 logf=$3 config=$4
+  shift 4
+  TOLLGATE_CONFIG=$config TOLLGATE_MASTER_KEY=$MASTER_KEY DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL \
+    TOLLGATE_HOST=127.0.0.1 TOLLGATE_PORT=$port TOLLGATE_DATA_DIR=$data \
     "$@" "$BIN/tollgate" serve >"$logf" 2>&1 &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
 }
 
-if has_target tollgate; then
+if has_target tollgate || has_target tollgate2; then
   SERVICES_UP=1
   scripts/services.sh start "$TMP/services" >/dev/null
   # shellcheck source=/dev/null
   source "$TMP/services/env"
+fi
+if has_target tollgate; then
   TOLLGATE_PORT=$(free_port)
   # Its own data dir: a gateway started by scripts/run.sh in this checkout holds data/journal's lock.
-  start_tollgate "$TOLLGATE_PORT" "$TMP/tollgate-data" "$TMP/tollgate.log"
+  start_tollgate "$TOLLGATE_PORT" "$TMP/tollgate-data" "$TMP/tollgate.log" "$TOLLGATE_CONFIG_FILE"
   TOLLGATE_PID=$STARTED_PID
   wait_http "http://127.0.0.1:$TOLLGATE_PORT/health/live" 60 "$TOLLGATE_PID" tollgate "$TMP/tollgate.log"
   log "tollgate on 127.0.0.1:$TOLLGATE_PORT (pid $TOLLGATE_PID)"
+fi
+if has_target tollgate2; then
+  tollgate_config "$TMP/tollgate2.yaml" "http://127.0.0.1:$FAKE_PORT" "http://127.0.0.1:$FAKE2_PORT"
+  TOLLGATE2_PORT=$(free_port)
+  start_tollgate "$TOLLGATE2_PORT" "$TMP/tollgate2-data" "$TMP/tollgate2.log" "$TMP/tollgate2.yaml"
+  TOLLGATE2_PID=$STARTED_PID
+  wait_http "http://127.0.0.1:$TOLLGATE2_PORT/health/live" 60 "$TOLLGATE2_PID" tollgate2 "$TMP/tollgate2.log"
+  log "tollgate2 (two backends) on 127.0.0.1:$TOLLGATE2_PORT (pid $TOLLGATE2_PID)"
+fi
+if has_target tollgate || has_target tollgate2; then
   # The load uses a virtual key with every limit set (far above the load), so each request pays for
-  # the key lookup and the atomic Redis admission + settlement, as a teammate's request would.
-  BENCH_KEY=$(curl -sf "http://127.0.0.1:$TOLLGATE_PORT/key/generate" -H "Authorization: Bearer $MASTER_KEY" \
+  # the key lookup and the atomic Redis admission + settlement, as a teammate's request would. Both
+  # gateways share the PostgreSQL, so the key works on either.
+  admin_port=${TOLLGATE_PORT:-$TOLLGATE2_PORT}
+  BENCH_KEY=$(curl -sf "http://127.0.0.1:$admin_port/key/generate" -H "Authorization: Bearer $MASTER_KEY" \
     -d '{"key_alias":"bench","rpm_limit":100000000,"tpm_limit":100000000000,"max_parallel_requests":100000,"max_budget":1000000}' |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
   [ -n "$BENCH_KEY" ] || { log "error: could not create the benchmark key"; exit 1; }
@@ -230,13 +275,15 @@ url_for() {
   case "$1" in
     direct) echo "http://127.0.0.1:$FAKE_PORT/api/chat" ;;
     nginx) echo "http://127.0.0.1:$NGINX_PORT/api/chat" ;;
-    tollgate)
-      if [ "$2" = messages ]; then echo "http://127.0.0.1:$TOLLGATE_PORT/v1/messages"
-      else echo "http://127.0.0.1:$TOLLGATE_PORT/v1/chat/completions"; fi ;;
+    tollgate | tollgate2)
+      local port=$TOLLGATE_PORT
+      [ "$1" = tollgate2 ] && port=$TOLLGATE2_PORT
+      if [ "$2" = messages ]; then echo "http://127.0.0.1:$port/v1/messages"
+      else echo "http://127.0.0.1:$port/v1/chat/completions"; fi ;;
   esac
 }
 dialect_for() {
-  if [ "$1" != tollgate ]; then echo native
+  if [ "$1" != tollgate ] && [ "$1" != tollgate2 ]; then echo native
   elif [ "$2" = messages ]; then echo anthropic
   else echo openai; fi
 }
@@ -245,6 +292,7 @@ pid_for() {
   case "$1" in
     nginx) echo "$NGINX_PID" ;;
     tollgate) echo "$TOLLGATE_PID" ;;
+    tollgate2) echo "$TOLLGATE2_PID" ;;
   esac
 }
 # cpu_ticks PID -> user + system CPU time of the process (all its threads), in clock ticks.
@@ -318,7 +366,7 @@ if [ "$CALLGRIND" = 1 ]; then
   mkdir -p "$TMP/callgrind"
   if has_target tollgate; then
     cg_port=$(free_port)
-    start_tollgate "$cg_port" "$TMP/tollgate-cg-data" "$TMP/tollgate-cg.log" \
+    start_tollgate "$cg_port" "$TMP/tollgate-cg-data" "$TMP/tollgate-cg.log" "$TOLLGATE_CONFIG_FILE" \
       valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/tollgate.out" -q
     cg_pid=$STARTED_PID
     wait_http "http://127.0.0.1:$cg_port/health/live" 180 "$cg_pid" "tollgate (callgrind)" "$TMP/tollgate-cg.log"
