@@ -217,7 +217,7 @@ pg_start() {
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$sockdir'
-max_connections = 200
+max_connections = 1000
 EOF
   log "postgres: starting on 127.0.0.1:$port (log: $PG_LOG)"
   if ! without_extra_fds as_pg "$(pgbin pg_ctl)" start -D "$PG_DATA" -l "$PG_LOG" -w -t 60 </dev/null >/dev/null; then
