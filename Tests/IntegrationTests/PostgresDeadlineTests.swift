@@ -41,7 +41,8 @@ struct PostgresDeadlineTests {
         sleeper.cancel()
         let result = await sleeper.result
         let elapsed = cancelled.duration(to: .now)
-        #expect(elapsed < .seconds(1), "the statement ended \(elapsed) after the cancel")
+        // Promptly: the statement would run 30 s; 2 s leaves room for a loaded 2-core machine.
+        #expect(elapsed < .seconds(2), "the statement ended \(elapsed) after the cancel")
         guard case .failure(let error) = result else {
             Issue.record("pg_sleep(30) was not cancelled")
             return

@@ -103,8 +103,12 @@ struct OllamaNativeRoutes: Sendable {
         return Self.answer(.object([JSONMember("models", .array(models))]))
     }
 
-    /// `GET /api/ps`: the models loaded somewhere in the fleet (as of its last listing) this key may use, each once.
+    /// `GET /api/ps`: the models loaded somewhere in the fleet that this key may use, each once.
+    ///
+    /// Clients read it to see what is loaded right now, so it asks every backend at the time of the call
+    /// (one discovery pass, shared with any already running, each backend bounded by `probe_timeout_ms`).
     func running(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        await calls.fleet.discover()
         var visible: [JSON] = []
         for model in try listing(calls.fleet.runningEntries()) {
             let name = model["name"]?.string ?? ""
