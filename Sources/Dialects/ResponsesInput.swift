@@ -91,13 +91,13 @@ enum ResponsesInput {
     }
 
     /// A message's content: a string, or parts whose texts are joined with `\n` and whose images are collected.
-    static func content(_ value: JSON?, path: String) throws(DialectError) -> (String, [String]) {
+    static func content(_ value: JSON?, path: String) throws(DialectError) -> (String, [ChatImage]) {
         switch value {
         case nil: throw RequestField.missing(path)
         case .string(let text)?: return (text, [])
         case .array(let parts)?:
             var texts: [String] = []
-            var images: [String] = []
+            var images: [ChatImage] = []
             for (index, part) in parts.enumerated() {
                 let partPath = "\(path)[\(index)]"
                 guard case .object = part else { throw RequestField.invalidType(partPath, expected: "an object") }
@@ -130,7 +130,7 @@ enum ResponsesInput {
     }
 
     /// A tool's result: a string, or parts (texts joined, images collected).
-    private static func output(_ value: JSON?, path: String) throws(DialectError) -> (String, [String]) {
+    private static func output(_ value: JSON?, path: String) throws(DialectError) -> (String, [ChatImage]) {
         switch value {
         case nil: return ("", [])
         case .string(let text)?: return (text, [])

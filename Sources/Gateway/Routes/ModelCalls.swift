@@ -26,6 +26,8 @@ struct ModelCalls: Sendable {
     /// How long a streamed call waits for Ollama's answer to begin before answering `200` and waiting
     /// with keep-alives.
     var headGrace: Duration = .seconds(2)
+    /// Fetches remote image URLs and inlines them as base64; nil leaves them as they are.
+    var remoteImages: RemoteImages?
 
     /// Runs `serve` for one authenticated request, guaranteeing it ends in exactly one usage record:
     /// answered, refused, failed upstream, timed out, or abandoned by the client.
@@ -121,6 +123,7 @@ struct ModelCalls: Sendable {
             meter.requested(model: chat.model, stream: chat.stream)
             let model = try await resolve(chat.model, context: context, meter: &meter)
             await fit(&chat, to: model)
+            try await remoteImages?.inline(&chat)
             let limitHeaders = try await admit(
                 promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
             )

@@ -51,6 +51,7 @@ struct ResponsesRoute: Sendable {
         meter.requested(model: responses.chat.model, stream: responses.chat.stream)
         let model = try await calls.resolve(responses.chat.model, context: context, meter: &meter)
         await calls.fit(&responses.chat, to: model)
+        try await calls.remoteImages?.inline(&responses.chat)
         let native = OllamaChatRequest(responses.chat, ollamaModel: model.ollamaModel).json()
         let limitHeaders = try await calls.admit(
             promptBytes: max(body.count, native.count), maxTokens: responses.chat.options.maxTokens, model: model, context: context,
