@@ -1,7 +1,7 @@
 /// Responses input items → Tollgate's ``ChatMessage``s (wire-formats §8.2).
 ///
 /// - `message`: `developer` becomes `system`; text parts (`input_text`, `output_text`, `refusal`) are joined
-///   with `\n`; `input_image` data URLs become images; `input_file` and `file_id` images are refused.
+///   with `\n`; `input_image` data URLs become images (http(s) URLs remote ones); `input_file` and `file_id` images are refused.
 /// - `function_call` / `custom_tool_call`: a tool call on the preceding assistant message, or a new one;
 ///   `arguments` is parsed into an ordered object (blank ⇒ `{}`); a custom call's `input` becomes `{"input":…}`;
 ///   a `namespace` makes the name `namespace.name`.

@@ -113,7 +113,7 @@ struct RemoteImages: Sendable {
         case .totalTimeout, .firstByteTimeout, .connectTimeout, .idleTimeout: "fetching it took too long"
         case .connectFailed: "the connection failed"
         default:
-            error.message.contains("larger than") || error.message.lowercased().contains("maximum file size")
+            error.message.contains("larger than") || error.message.lowercased().contains("file size")
                 ? "the image is larger than \(maxBytes) bytes" : "the transfer failed"
         }
     }
