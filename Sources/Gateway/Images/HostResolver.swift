@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Resolves a host name to all its addresses with `getaddrinfo`, within a deadline.
 ///
@@ -11,18 +12,31 @@ enum HostResolver {
     }
 
     static func addresses(of host: String, within timeout: Duration) async throws -> [IPAddress] {
-        try await withThrowingTaskGroup(of: [IPAddress].self) { group in
-            group.addTask {
-                try await withCheckedThrowingContinuation { continuation in
-                    DispatchQueue.global().async { continuation.resume(with: lookUp(host)) }
-                }
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        return try await withCheckedThrowingContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            DispatchQueue.global().async { once.resume(with: lookUp(host)) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
+                once.resume(with: .failure(Failure(reason: "resolving it took too long")))
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw Failure(reason: "resolving it took too long")
+        }
+    }
+
+    /// Resumes its continuation with whichever result comes first: the lookup or the deadline.
+    private final class ResumeOnce: Sendable {
+        private let continuation: Mutex<CheckedContinuation<[IPAddress], any Error>?>
+
+        init(_ continuation: CheckedContinuation<[IPAddress], any Error>) {
+            self.continuation = Mutex(continuation)
+        }
+
+        func resume(with result: Result<[IPAddress], any Error>) {
+            let waiting = continuation.withLock { waiting in
+                defer { waiting = nil }
+                return waiting
             }
-            defer { group.cancelAll() }
-            return try await group.next() ?? []
+            waiting?.resume(with: result)
         }
     }
 

@@ -32,7 +32,7 @@ struct ImageAddressPolicy: Sendable {
 
     /// The non-public ranges, with the name a refusal gives them. The metadata address comes before the
     /// link-local range that holds it, so a refusal names it.
-    static let refusedRanges: [(range: CIDR, name: String)] = [
+    static let refusedRanges: [(range: CIDR, name: String)] = ([
         ("169.254.169.254/32", "a cloud metadata address"),
         ("0.0.0.0/8", "an unspecified (this-network) address"),
         ("10.0.0.0/8", "a private address"),
@@ -51,7 +51,7 @@ struct ImageAddressPolicy: Sendable {
         ("fec0::/10", "a site-local address"),
         ("fc00::/7", "a unique local address"),
         ("ff00::/8", "a multicast address"),
-    ].map { (CIDR($0.0)!, $0.1) }
+    ] as [(String, String)]).map { (range: CIDR($0.0)!, name: $0.1) }
 
     /// Why `address` may not be fetched from, or nil if it may.
     func refusal(of address: IPAddress) -> String? {

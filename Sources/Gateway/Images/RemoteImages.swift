@@ -31,7 +31,7 @@ struct RemoteImages: Sendable {
 
     /// Inlines every remote image of `chat`; throws a `GatewayError` (400) on the first that cannot be.
     func inline(_ chat: inout ChatRequest) async throws {
-        let remote = chat.messages.reduce(0) { $0 + $1.images.count { $0.remoteURL != nil } }
+        let remote = chat.messages.flatMap(\.images).filter { $0.remoteURL != nil }.count
         guard remote > 0 else { return }
         guard enabled else {
             throw GatewayError(.invalidRequest, "Remote image URLs are turned off on this gateway; send the image as base64 data.", code: "invalid_image_url")
@@ -54,7 +54,7 @@ struct RemoteImages: Sendable {
         var current = url
         for _ in 0...Self.maxRedirects {
             let target = try Target(current)
-            let remaining = deadline - .now
+            let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw target.error("fetching it took too long") }
             let addresses: [IPAddress]
             if let literal = IPAddress(target.host) {
@@ -81,7 +81,7 @@ struct RemoteImages: Sendable {
             do {
                 response = try await engine.execute(request)
             } catch let error as UpstreamError {
-                throw target.error(Self.describe(error))
+                throw target.error(describe(error))
             }
             if (300..<400).contains(response.status), let next = response.redirectURL {
                 response.body.cancel()
@@ -102,7 +102,7 @@ struct RemoteImages: Sendable {
                 guard !bytes.isEmpty else { throw target.error("the image is empty") }
                 return bytes
             } catch let error as UpstreamError {
-                throw target.error(Self.describe(error))
+                throw target.error(describe(error))
             }
         }
         throw try Target(url).error("it redirected more than \(Self.maxRedirects) times")
