@@ -105,3 +105,25 @@ struct ImageAddressPolicyTests {
         #expect(try RemoteImages.Target("HTTPS://Example.COM/a").port == 443)
     }
 }
+
+@Suite("images.* settings")
+struct ImageSettingsTests {
+    @Test func allowHostsAndBoundsAreRead() throws {
+        let yaml = "images:\n  fetch_remote: false\n  max_bytes: 1024\n  fetch_timeout_ms: 500\n  allow_hosts: [\"10.0.0.0/8\", images.internal]\n"
+        let config = try ConfigLoader.load(yaml: yaml, path: "test.yaml", environment: baseEnvironment)
+        #expect(config.images.fetchRemote == false)
+        #expect(config.images.maxBytes == 1024 && config.images.fetchTimeoutMs == 500)
+        #expect(config.images.allowHosts == ["10.0.0.0/8", "images.internal"])
+    }
+
+    @Test(arguments: [
+        ("images:\n  max_bytes: 0\n", "images.max_bytes"),
+        ("images:\n  fetch_timeout_ms: 0\n", "images.fetch_timeout_ms"),
+        ("images:\n  allow_hosts: [\"10.0.0.0/40\"]\n", "images.allow_hosts[0]"),
+        ("images:\n  fetch_remotely: true\n", "fetch_remotely"),
+    ])
+    func badSettingsAreRefused(yaml: String, names: String) throws {
+        let error = try configError(yaml)
+        #expect(error.message.contains(names), "\(error.message)")
+    }
+}

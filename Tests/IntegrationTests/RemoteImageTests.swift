@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import Upstream
 
 /// Remote image URLs end to end: a small image server on 127.0.0.1, the gateway's address policy, and what
 /// reaches the fake Ollama.
@@ -104,6 +105,31 @@ struct RemoteImageTests {
                 }
                 #expect(gateway.fake.recordedRequests(path: "/api/chat").isEmpty)
             }
+        }
+    }
+
+    @Test("The curl engine connects to the pinned address, not a DNS answer, and reports a redirect without following it")
+    func pinnedConnection() async throws {
+        try await withImageServer { port in
+            let engine = CurlEngine(logger: TestServices.logger)
+            defer { engine.shutdown() }
+            // `.invalid` never resolves: only the pin can make this reach the server.
+            var request = UpstreamRequest(url: "http://images.tollgate.invalid:\(port)/cat.png", totalTimeout: .seconds(5))
+            request.pinnedAddresses = ["images.tollgate.invalid:\(port):127.0.0.1"]
+            request.allowedProtocols = "http,https"
+            let response = try await engine.execute(request)
+            #expect(response.status == 200 && response.contentType == "image/png")
+            #expect(try await response.body.collect(upTo: 1 << 20) == Self.image)
+
+            request.url = "http://images.tollgate.invalid:\(port)/relative"
+            let redirect = try await engine.execute(request)
+            #expect(redirect.status == 302)
+            #expect(redirect.redirectURL == "http://images.tollgate.invalid:\(port)/cat.png")
+            _ = try await redirect.body.collect(upTo: 1 << 20)
+
+            request.url = "http://images.tollgate.invalid:\(port)/big.png"
+            request.maxBodyBytes = Self.maxBytes
+            await #expect(throws: UpstreamError.self) { _ = try await engine.execute(request).body.collect(upTo: 1 << 20) }
         }
     }
 
