@@ -53,6 +53,11 @@ struct RemoteImageTests {
                 #expect(response.openAIError?["type"] as? String == "invalid_request_error")
                 #expect(gateway.fake.recordedRequests(path: "/api/chat").isEmpty)
 
+                // A name is resolved (getaddrinfo) and judged by its addresses.
+                let named = try await gateway.post("/v1/chat/completions", json: chat("http://localhost:\(port)/cat.png"))
+                #expect(named.status == .badRequest)
+                #expect((named.openAIError?["message"] as? String)?.contains("`localhost` cannot be fetched: it resolves to a loopback") == true)
+
                 let anthropic = try await gateway.post(
                     "/v1/messages",
                     json: #"{"model":"llava","max_tokens":8,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"http://127.0.0.1:\#(port)/cat.png"}}]}]}"#
