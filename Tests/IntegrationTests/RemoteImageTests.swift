@@ -26,6 +26,10 @@ struct RemoteImageTests {
         router.get("hop") { _, _ in
             Response(status: .found, headers: [.location: "http://169.254.169.254/latest/meta-data/"])
         }
+        router.get("slow.png") { _, _ in
+            try await Task.sleep(for: .seconds(5))
+            return Self.reply(Self.image, type: "image/png")
+        }
         router.get("relative") { _, _ in Response(status: .found, headers: [.location: "/cat.png"]) }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
@@ -109,6 +113,27 @@ struct RemoteImageTests {
                     let message = response.openAIError?["message"] as? String ?? ""
                     #expect(message.contains(reason), "\(path): \(message)")
                 }
+                #expect(gateway.fake.recordedRequests(path: "/api/chat").isEmpty)
+            }
+        }
+    }
+
+    @Test("A slow image server is cut off at images.fetch_timeout_ms; more than 16 image URLs are refused unfetched")
+    func boundedFetching() async throws {
+        try await withImageServer { port in
+            try await GatewayHarness.run(configure: { $0.images.allowHosts = ["127.0.0.1"]; $0.images.fetchTimeoutMs = 300 }) { gateway in
+                let start = ContinuousClock.now
+                let slow = try await gateway.post("/v1/chat/completions", json: chat("http://127.0.0.1:\(port)/slow.png"))
+                let elapsed = ContinuousClock.now - start
+                #expect(slow.status == .badRequest)
+                #expect((slow.openAIError?["message"] as? String)?.contains("took too long") == true)
+                #expect(elapsed < .seconds(3), "\(elapsed)")
+
+                let part = #"{"type":"image_url","image_url":{"url":"http://127.0.0.1:\#(port)/cat.png"}}"#
+                let many = #"{"model":"llava","messages":[{"role":"user","content":[\#(Array(repeating: part, count: 17).joined(separator: ","))]}]}"#
+                let refused = try await gateway.post("/v1/chat/completions", json: many)
+                #expect(refused.status == .badRequest)
+                #expect((refused.openAIError?["message"] as? String)?.contains("at most 16") == true)
                 #expect(gateway.fake.recordedRequests(path: "/api/chat").isEmpty)
             }
         }
