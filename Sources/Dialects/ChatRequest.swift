@@ -24,6 +24,9 @@ public struct ChatRequest: Sendable, Equatable {
         self.format = format
         self.think = think
     }
+
+    /// Whether any turn carries an image still to be fetched.
+    public var hasRemoteImages: Bool { messages.contains { $0.images.contains { $0.remoteURL != nil } } }
 }
 
 /// One turn of a conversation.

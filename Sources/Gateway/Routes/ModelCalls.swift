@@ -123,10 +123,10 @@ struct ModelCalls: Sendable {
             meter.requested(model: chat.model, stream: chat.stream)
             let model = try await resolve(chat.model, context: context, meter: &meter)
             await fit(&chat, to: model)
-            try await remoteImages?.inline(&chat)
             let limitHeaders = try await admit(
                 promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
             )
+            try await remoteImages?.inline(&chat)  // only for an admitted call: a key over its limits makes no fetches
             let native = OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json()
             var response: Response
             if chat.stream {
