@@ -5,8 +5,8 @@
 ///   block with the first of the next (Claude Code sends a `<system-reminder>` block before the prompt); one
 ///   newline keeps them apart without inventing paragraph structure, and is deterministic so prompts stay cacheable.
 /// - `image` with a `base64` source → `images` (the data is already bare base64; a stray `data:…;base64,` prefix is
-///   removed). A `url` or other source type is a 400 (`invalid image source type: url. Only base64 images are
-///   supported.`), a missing source too: Tollgate fetches nothing.
+///   removed). A `url` source with an `http(s)` URL → a remote image the gateway fetches (under its address
+///   policy) before the call goes upstream. Any other source type is a 400, a missing source too.
 /// - `tool_use` → the turn's tool calls (`id` and `name` required, `input` kept as the ordered object, absent ⇒ `{}`).
 /// - `tool_result` → a separate native `tool` message with `toolCallID` = `tool_use_id` and `toolName` looked up from
 ///   earlier `tool_use` blocks (templates key on it; Ollama leaves it empty). Its `content` may be a string, text and
@@ -103,7 +103,7 @@ struct AnthropicConversation {
     /// What one turn's blocks add up to.
     private struct Turn {
         var texts: [String] = []
-        var images: [String] = []
+        var images: [ChatImage] = []
         var toolCalls: [ToolCall] = []
         var thinking: [String] = []
         var toolResults: [ChatMessage] = []
@@ -147,14 +147,24 @@ struct AnthropicConversation {
         return text
     }
 
-    private static func image(_ block: JSON, path: String) throws(DialectError) -> String {
+    private static func image(_ block: JSON, path: String) throws(DialectError) -> ChatImage {
         guard let source = block["source"], source.members != nil else {
             throw DialectError(.invalidRequest, "image source is required", param: "\(path).source")
         }
         let type = source["type"]?.string ?? ""
+        if type == "url" {
+            guard let url = source["url"]?.string, !url.isEmpty else {
+                throw DialectError(.invalidRequest, "image source url is required", param: "\(path).source.url")
+            }
+            let head = url.prefix(8).lowercased()
+            guard head.hasPrefix("http://") || head.hasPrefix("https://") else {
+                throw DialectError(.invalidRequest, "image source url must be an http or https URL", param: "\(path).source.url")
+            }
+            return .remote(url)
+        }
         guard type == "base64" else {
             throw DialectError(
-                .invalidRequest, "invalid image source type: \(type). Only base64 images are supported.",
+                .invalidRequest, "invalid image source type: \(type). Only base64 and url images are supported.",
                 param: "\(path).source.type"
             )
         }
@@ -163,9 +173,9 @@ struct AnthropicConversation {
         }
         // Tolerate a data URL where bare base64 belongs; Ollama refuses the prefix.
         if data.hasPrefix("data:"), let comma = data.firstIndex(of: ",") {
-            return String(data[data.index(after: comma)...])
+            return .base64(String(data[data.index(after: comma)...]))
         }
-        return data
+        return .base64(data)
     }
 
     private static func toolCall(_ block: JSON, path: String) throws(DialectError) -> ToolCall {
@@ -187,7 +197,7 @@ struct AnthropicConversation {
             throw DialectError(.invalidRequest, "tool_result block requires a tool_use_id", param: "\(path).tool_use_id")
         }
         var texts: [String] = []
-        var images: [String] = []
+        var images: [ChatImage] = []
         switch block["content"] {
         case nil, .null?:
             break

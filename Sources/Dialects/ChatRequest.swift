@@ -24,6 +24,9 @@ public struct ChatRequest: Sendable, Equatable {
         self.format = format
         self.think = think
     }
+
+    /// Whether any turn carries an image still to be fetched.
+    public var hasRemoteImages: Bool { messages.contains { $0.images.contains { $0.remoteURL != nil } } }
 }
 
 /// One turn of a conversation.
@@ -37,8 +40,9 @@ public struct ChatMessage: Sendable, Equatable {
     public var content: String
     /// A replayed assistant turn's reasoning.
     public var thinking: String?
-    /// Images as bare standard base64 (no `data:` prefix), as Ollama wants them.
-    public var images: [String]
+    /// Images: bare standard base64 (no `data:` prefix), as Ollama wants them, or a remote URL the gateway
+    /// fetches and inlines before the call goes upstream.
+    public var images: [ChatImage]
     /// The calls an assistant turn made.
     public var toolCalls: [ToolCall]
     /// On a `tool` turn: the name of the tool whose result this is.
@@ -47,7 +51,7 @@ public struct ChatMessage: Sendable, Equatable {
     public var toolCallID: String?
 
     public init(
-        role: Role, content: String, thinking: String? = nil, images: [String] = [], toolCalls: [ToolCall] = [],
+        role: Role, content: String, thinking: String? = nil, images: [ChatImage] = [], toolCalls: [ToolCall] = [],
         toolName: String? = nil, toolCallID: String? = nil
     ) {
         self.role = role
@@ -57,6 +61,24 @@ public struct ChatMessage: Sendable, Equatable {
         self.toolCalls = toolCalls
         self.toolName = toolName
         self.toolCallID = toolCallID
+    }
+}
+
+/// One image of a turn: inline data, or an `http(s)` URL still to be fetched.
+///
+/// A string literal is inline base64, so `images: ["iVBORw0KGgo="]` reads as before.
+public enum ChatImage: Sendable, Equatable, ExpressibleByStringLiteral {
+    /// Bare standard base64.
+    case base64(String)
+    /// An `http://` or `https://` URL as the client sent it.
+    case remote(String)
+
+    public init(stringLiteral value: String) { self = .base64(value) }
+
+    /// The URL of a remote image; nil for inline data.
+    public var remoteURL: String? {
+        if case .remote(let url) = self { return url }
+        return nil
     }
 }
 

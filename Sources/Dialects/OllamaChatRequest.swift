@@ -76,7 +76,11 @@ extension JSONWriter {
             raw(",\"images\":[")
             for (index, image) in message.images.enumerated() {
                 if index > 0 { raw(",") }
-                string(image)
+                switch image {
+                case .base64(let data): string(data)
+                // The gateway inlines remote images before encoding; a URL left here is passed as is for Ollama to refuse.
+                case .remote(let url): string(url)
+                }
             }
             raw("]")
         }

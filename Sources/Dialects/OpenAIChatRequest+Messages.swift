@@ -65,13 +65,13 @@ extension OpenAIChatRequest {
     }
 
     /// A string, or an array of parts: text (and refusal) parts joined with `\n`, images as bare base64.
-    static func content(_ value: JSON, path: String) throws(DialectError) -> (text: String, images: [String]) {
+    static func content(_ value: JSON, path: String) throws(DialectError) -> (text: String, images: [ChatImage]) {
         switch value {
         case .string(let text):
             return (text, [])
         case .array(let parts):
             var texts: [String] = []
-            var images: [String] = []
+            var images: [ChatImage] = []
             for (index, part) in parts.enumerated() {
                 let partPath = "\(path)[\(index)]"
                 guard case .object = part else { throw RequestField.invalidType(partPath, expected: "an object") }
@@ -103,8 +103,8 @@ extension OpenAIChatRequest {
         "data:image/jpeg;base64,", "data:image/jpg;base64,", "data:image/png;base64,", "data:image/webp;base64,", "data:;base64,",
     ]
 
-    /// `image_url` (`{"url": …}` or the bare string) → the image as bare base64.
-    static func image(_ value: JSON?, path: String) throws(DialectError) -> String {
+    /// `image_url` (`{"url": …}` or the bare string) → the image as bare base64, or an `http(s)` URL kept as remote.
+    static func image(_ value: JSON?, path: String) throws(DialectError) -> ChatImage {
         let url: String
         let urlPath: String
         switch value {
@@ -118,9 +118,7 @@ extension OpenAIChatRequest {
             throw RequestField.invalidType(path, expected: "an object or a string")
         }
         let head = url.prefix(32).lowercased()
-        if head.hasPrefix("http://") || head.hasPrefix("https://") {
-            throw DialectError(.invalidRequest, "image URLs are not supported; send the image as a base64 data URL", param: urlPath)
-        }
+        if head.hasPrefix("http://") || head.hasPrefix("https://") { return .remote(url) }
         guard let prefix = imagePrefixes.first(where: { head.hasPrefix($0) }) else {
             let detail =
                 head.hasPrefix("data:")
@@ -130,7 +128,7 @@ extension OpenAIChatRequest {
         }
         let base64 = String(url.utf8.dropFirst(prefix.utf8.count))
         guard let base64, !base64.isEmpty else { throw RequestField.invalidValue(urlPath, "the image data is empty.") }
-        return base64
+        return .base64(base64)
     }
 
     /// An assistant's `tool_calls`: each arguments string parsed into an ordered object.

@@ -1,7 +1,7 @@
 /// Responses input items → Tollgate's ``ChatMessage``s (wire-formats §8.2).
 ///
 /// - `message`: `developer` becomes `system`; text parts (`input_text`, `output_text`, `refusal`) are joined
-///   with `\n`; `input_image` data URLs become images; `input_file` and `file_id` images are refused.
+///   with `\n`; `input_image` data URLs become images (http(s) URLs remote ones); `input_file` and `file_id` images are refused.
 /// - `function_call` / `custom_tool_call`: a tool call on the preceding assistant message, or a new one;
 ///   `arguments` is parsed into an ordered object (blank ⇒ `{}`); a custom call's `input` becomes `{"input":…}`;
 ///   a `namespace` makes the name `namespace.name`.
@@ -91,13 +91,13 @@ enum ResponsesInput {
     }
 
     /// A message's content: a string, or parts whose texts are joined with `\n` and whose images are collected.
-    static func content(_ value: JSON?, path: String) throws(DialectError) -> (String, [String]) {
+    static func content(_ value: JSON?, path: String) throws(DialectError) -> (String, [ChatImage]) {
         switch value {
         case nil: throw RequestField.missing(path)
         case .string(let text)?: return (text, [])
         case .array(let parts)?:
             var texts: [String] = []
-            var images: [String] = []
+            var images: [ChatImage] = []
             for (index, part) in parts.enumerated() {
                 let partPath = "\(path)[\(index)]"
                 guard case .object = part else { throw RequestField.invalidType(partPath, expected: "an object") }
@@ -130,7 +130,7 @@ enum ResponsesInput {
     }
 
     /// A tool's result: a string, or parts (texts joined, images collected).
-    private static func output(_ value: JSON?, path: String) throws(DialectError) -> (String, [String]) {
+    private static func output(_ value: JSON?, path: String) throws(DialectError) -> (String, [ChatImage]) {
         switch value {
         case nil: return ("", [])
         case .string(let text)?: return (text, [])

@@ -74,7 +74,7 @@ public enum GatewayApplication {
         let calls = ModelCalls(
             fleet: fleet, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes,
             payloads: PayloadPolicy(config: config.usage), keepAliveInterval: .milliseconds(config.server.streamKeepAliveMs),
-            headGrace: .milliseconds(config.server.streamHeadGraceMs)
+            headGrace: .milliseconds(config.server.streamHeadGraceMs), remoteImages: RemoteImages(engine: engine, config: config.images)
         )
         let chat = ChatCompletionsRoute(calls: calls)
         let messages = AnthropicMessagesRoute(calls: calls)

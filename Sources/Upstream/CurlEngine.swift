@@ -39,7 +39,10 @@ public final class CurlEngine: Sendable {
         } onCancel: {
             self.cancel(id, state: state)
         }
-        return UpstreamResponse(status: status, body: UpstreamBody(id: id, state: state, engine: self))
+        let head = state.responseHead
+        return UpstreamResponse(
+            status: status, contentType: head.contentType, redirectURL: head.redirectURL, body: UpstreamBody(id: id, state: state, engine: self)
+        )
     }
 
     /// Stops the transfer `id` now; its reader sees ``UpstreamError/Code/cancelled``.

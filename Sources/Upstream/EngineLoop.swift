@@ -70,6 +70,7 @@ final class EngineLoop: @unchecked Sendable {
     private func finish(_ id: Int, _ outcome: Result<Void, UpstreamError>) {
         guard let transfer = active.removeValue(forKey: id) else { return }
         curl_multi_remove_handle(multi.raw, transfer.easy)
+        transfer.recordHead()
         transfer.state.finish(outcome, status: transfer.responseCode)
     }
 

@@ -25,6 +25,7 @@ final class Transfer {
     /// True while the transfer is paused for backpressure; silence then is the reader's, not the upstream's.
     private(set) var isPaused = false
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
     init(id: Int, request: UpstreamRequest, state: TransferState) throws {
@@ -47,6 +48,7 @@ final class Transfer {
     deinit {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
+        curl_slist_free_all(resolveList)
         errorBuffer.deallocate()
     }
 
@@ -66,6 +68,20 @@ final class Transfer {
         }
         try check(ccurl_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList))
 
+        if let protocols = request.allowedProtocols {
+            try check(ccurl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, protocols))
+            try check(ccurl_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, protocols))
+        }
+        if let maxBodyBytes = request.maxBodyBytes {
+            try check(ccurl_setopt_off_t(easy, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(maxBodyBytes)))
+        }
+        if !request.pinnedAddresses.isEmpty {
+            for entry in request.pinnedAddresses { resolveList = curl_slist_append(resolveList, entry) }
+            try check(ccurl_setopt_slist(easy, CURLOPT_RESOLVE, resolveList))
+            // A proxy from the environment would resolve the host itself and bypass the pin.
+            try check(ccurl_setopt_string(easy, CURLOPT_PROXY, ""))
+        }
+
         switch request.method {
         case "GET": try check(ccurl_setopt_long(easy, CURLOPT_HTTPGET, 1))
         case "HEAD": try check(ccurl_setopt_long(easy, CURLOPT_NOBODY, 1))
@@ -83,6 +99,7 @@ final class Transfer {
 
     /// Called from curl's write callback with the next body bytes.
     fileprivate func receive(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if !receivedFirstByte { recordHead() }
         receivedFirstByte = true
         lastActivity = .now
         switch state.deliver(Array(bytes), status: responseCode) {
@@ -113,6 +130,17 @@ final class Transfer {
         guard let first = candidates.min(by: { $0.0 < $1.0 }) else { return (nil, nil) }
         if first.0 <= now { return (UpstreamError(first.1, message: first.2), nil) }
         return (nil, first.0)
+    }
+
+    /// Hands the response's content type and redirect target to the state, before its head is delivered.
+    func recordHead() {
+        state.recordHead(ResponseHead(contentType: infoString(CURLINFO_CONTENT_TYPE), redirectURL: infoString(CURLINFO_REDIRECT_URL)))
+    }
+
+    private func infoString(_ info: CURLINFO) -> String? {
+        var pointer: UnsafeMutableRawPointer?
+        guard ccurl_getinfo_pointer(easy, info, &pointer) == CURLE_OK, let pointer else { return nil }
+        return String(cString: pointer.assumingMemoryBound(to: CChar.self))
     }
 
     var responseCode: Int {

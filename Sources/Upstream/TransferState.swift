@@ -18,6 +18,7 @@ final class TransferState: Sendable {
         var head: CheckedContinuation<Int, any Error>?
         var headDelivered = false
         var status: Int?
+        var headFields = ResponseHead()
         var chunks: [[UInt8]] = []
         var bufferedBytes = 0
         var reader: CheckedContinuation<[UInt8]?, any Error>?
@@ -104,6 +105,9 @@ final class TransferState: Sendable {
         reader?.resume(returning: [])
     }
 
+    /// The response's content type and redirect target, complete once ``awaitHead()`` returned.
+    var responseHead: ResponseHead { inner.withLock { $0.headFields } }
+
     /// True once the transfer ended (completed, failed or cancelled).
     var isFinished: Bool { inner.withLock { $0.outcome != nil } }
 
@@ -113,6 +117,13 @@ final class TransferState: Sendable {
     }
 
     // MARK: Producer side (curl thread)
+
+    /// Records the head's fields; called on the curl thread before the head is delivered.
+    func recordHead(_ fields: ResponseHead) {
+        inner.withLock { inner in
+            if !inner.headDelivered { inner.headFields = fields }
+        }
+    }
 
     /// Offers body bytes from curl's write callback.
     func deliver(_ bytes: [UInt8], status: Int) -> Delivery {
@@ -173,4 +184,12 @@ final class TransferState: Sendable {
             }
         }
     }
+}
+
+/// The few response header fields callers need, as libcurl parsed them.
+struct ResponseHead: Sendable {
+    /// The `Content-Type` header.
+    var contentType: String?
+    /// Where a `3xx` response points, made absolute against the request URL (curl does not follow it).
+    var redirectURL: String?
 }

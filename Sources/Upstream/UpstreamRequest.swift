@@ -14,6 +14,13 @@ public struct UpstreamRequest: Sendable {
     public var idleTimeout: Duration?
     /// Bound on the whole transfer, from its start to its last byte; nil for none.
     public var totalTimeout: Duration?
+    /// `host:port:address` entries that pin where the host's connection goes (curl's `CURLOPT_RESOLVE`), so a
+    /// second DNS answer cannot differ from the checked one. Non-empty also turns off any environment proxy.
+    public var pinnedAddresses: [String] = []
+    /// Schemes curl may use, comma-separated (`"http,https"`); nil for curl's default.
+    public var allowedProtocols: String?
+    /// Refuse a body announced larger than this (the reader still bounds what it collects); nil for none.
+    public var maxBodyBytes: Int?
 
     public init(
         method: String = "GET",

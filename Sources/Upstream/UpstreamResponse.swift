@@ -1,6 +1,10 @@
 /// An upstream response: its status, and its body as it streams in.
 public struct UpstreamResponse: Sendable {
     public let status: Int
+    /// The `Content-Type` header, if any.
+    public let contentType: String?
+    /// A redirect's absolute target (curl never follows redirects itself), if any.
+    public let redirectURL: String?
     public let body: UpstreamBody
 }
 

@@ -172,13 +172,23 @@ struct AnthropicMessagesRequestTests {
         #expect(try chat(messages: messages).messages == [ChatMessage(role: .user, content: "", images: ["AAAA"])])
     }
 
-    @Test func urlImageIsRefused() {
+    @Test func urlImageIsKeptAsRemote() throws {
         let messages = #"[{"role":"user","content":[{"type":"text","text":"x"},{"type":"image","source":{"type":"url","url":"https://example.com/a.png"}}]}]"#
+        #expect(try chat(messages: messages).messages == [ChatMessage(role: .user, content: "x", images: [.remote("https://example.com/a.png")])])
+    }
+
+    @Test func nonHTTPURLAndOtherSourcesAreRefused() {
+        let ftp = #"[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"ftp://example.com/a.png"}}]}]"#
         #expect(
-            refusal(body(messages: messages))
+            refusal(body(messages: ftp))
+                == DialectError(.invalidRequest, "image source url must be an http or https URL", param: "messages[0].content[0].source.url")
+        )
+        let file = #"[{"role":"user","content":[{"type":"image","source":{"type":"file","file_id":"f"}}]}]"#
+        #expect(
+            refusal(body(messages: file))
                 == DialectError(
-                    .invalidRequest, "invalid image source type: url. Only base64 images are supported.",
-                    param: "messages[0].content[1].source.type"
+                    .invalidRequest, "invalid image source type: file. Only base64 and url images are supported.",
+                    param: "messages[0].content[0].source.type"
                 )
         )
     }

@@ -64,11 +64,9 @@ struct OpenAIChatRequestTests {
     }
 
     @Test(arguments: ["https://example.com/cat.png", "http://x/y.jpg", "HTTPS://EXAMPLE.COM/A"])
-    func imageURLsAreRefused(url: String) {  // §5.13
-        let error = error(#"{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"\#(url)"}}]}]}"#)
-        #expect(error?.message == "image URLs are not supported; send the image as a base64 data URL")
-        #expect(error?.param == "messages[0].content[0].image_url.url")
-        #expect(error?.status == 400)
+    func imageURLsAreKeptAsRemote(url: String) throws {  // the gateway fetches them
+        let request = try convert(#"{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"\#(url)"}}]}]}"#)
+        #expect(request.messages.first?.images == [.remote(url)])
     }
 
     @Test(arguments: ["data:image/gif;base64,R0lGOD", "ftp://x", "iVBORw0KGgo=", "data:image/png;base64,"])

@@ -121,7 +121,7 @@ struct ResponsesRequestTests {
         #expect(try decode(#"{"model":"m","input":"x","reasoning":{"effort":"none"}}"#).chat.think == .enabled(false))
     }
 
-    @Test("refusals: empty input, unknown item type, http image, file input, bad arguments, background, missing type")
+    @Test("refusals: empty input, unknown item type, ftp image, file input, bad arguments, background, missing type")
     func refusals() {
         let cases: [(String, String)] = [
             (#"{"model":"m","input":""}"#, "input"),
@@ -129,7 +129,7 @@ struct ResponsesRequestTests {
             (#"{"model":"m"}"#, "input"),
             (#"{"model":"m","input":[{"type":"bogus"}]}"#, "input[0].type"),
             (#"{"model":"m","input":[{"content":"no role or type"}]}"#, "input[0].type"),
-            (#"{"model":"m","input":[{"role":"user","content":[{"type":"input_image","image_url":"https://example.com/a.png"}]}]}"#, "input[0].content[0].image_url"),
+            (#"{"model":"m","input":[{"role":"user","content":[{"type":"input_image","image_url":"ftp://example.com/a.png"}]}]}"#, "input[0].content[0].image_url"),
             (#"{"model":"m","input":[{"role":"user","content":[{"type":"input_file","file_data":"x"}]}]}"#, "input[0].content[0]"),
             (#"{"model":"m","input":[{"type":"function_call","call_id":"c","name":"f","arguments":"{oops"}]}"#, "input[0].arguments"),
             (#"{"model":"m","input":"x","background":true}"#, "background"),

@@ -65,7 +65,7 @@ struct OpenAIDialectTests {
         }
     }
 
-    @Test("Images: a data URL reaches Ollama as bare base64; a remote URL is a clear 400")
+    @Test("Images: a data URL reaches Ollama as bare base64; a remote URL to a loopback address is a clear 400")
     func images() async throws {
         try await GatewayHarness.run { gateway in
             let ok = try await gateway.post(
@@ -80,10 +80,10 @@ struct OpenAIDialectTests {
 
             let remote = try await gateway.post(
                 "/v1/chat/completions",
-                json: #"{"model":"llava","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}"#
+                json: #"{"model":"llava","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://127.0.0.1:9/cat.png"}}]}]}"#
             )
             #expect(remote.status == .badRequest)
-            #expect((remote.openAIError?["message"] as? String)?.contains("base64") == true)
+            #expect((remote.openAIError?["message"] as? String)?.contains("loopback") == true)
         }
     }
 

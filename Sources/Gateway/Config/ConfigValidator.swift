@@ -87,6 +87,19 @@ struct ConfigValidator {
             (1024...(64 << 20)).contains(config.responses.maxStoredBytes), "responses.max_stored_bytes must be from 1024 to 67108864",
             ["responses", "max_stored_bytes"], env: nil
         )
+        try check(
+            (1...(256 << 20)).contains(config.images.maxBytes), "images.max_bytes must be from 1 to 268435456", ["images", "max_bytes"], env: nil
+        )
+        try check(
+            (1...600_000).contains(config.images.fetchTimeoutMs), "images.fetch_timeout_ms must be from 1 to 600000",
+            ["images", "fetch_timeout_ms"], env: nil
+        )
+        for (index, entry) in config.images.allowHosts.enumerated() {
+            try check(
+                ImageAddressPolicy.isValidEntry(entry), "images.allow_hosts[\(index)]: '\(entry)' is not a host name, address or CIDR range",
+                ["images", "allow_hosts", index], env: nil
+            )
+        }
         try validateFleet(config.ollama)
         let backendNames = Set(config.ollama.fleet.map(\.name))
         var seen = Set<String>()

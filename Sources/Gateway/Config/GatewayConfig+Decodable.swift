@@ -1,7 +1,7 @@
 /// Decoding from YAML: every key optional (defaults above), unknown keys refused so typos do not pass silently.
 extension GatewayConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case server, auth, database, redis, ollama, models, usage, limits, log, responses
+        case server, auth, database, redis, ollama, models, usage, limits, log, responses, images
     }
 
     public init(from decoder: any Decoder) throws {
@@ -18,6 +18,22 @@ extension GatewayConfig: Decodable {
         limits = try c.decodeIfPresent(Limits.self, forKey: .limits) ?? limits
         log = try c.decodeIfPresent(Log.self, forKey: .log) ?? log
         responses = try c.decodeIfPresent(Responses.self, forKey: .responses) ?? responses
+        images = try c.decodeIfPresent(Images.self, forKey: .images) ?? images
+    }
+}
+
+extension GatewayConfig.Images: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case fetch_remote, max_bytes, fetch_timeout_ms, allow_hosts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        fetchRemote = try c.decodeIfPresent(Bool.self, forKey: .fetch_remote) ?? fetchRemote
+        maxBytes = try c.decodeIfPresent(Int.self, forKey: .max_bytes) ?? maxBytes
+        fetchTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .fetch_timeout_ms) ?? fetchTimeoutMs
+        allowHosts = try c.decodeIfPresent([String].self, forKey: .allow_hosts) ?? allowHosts
     }
 }
 

@@ -15,6 +15,7 @@ public struct GatewayConfig: Sendable {
     public var limits = Limits()
     public var log = Log()
     public var responses = Responses()
+    public var images = Images()
     /// The master key, read from the environment variable the config names. Never logged.
     public var masterKey = ""
 
@@ -40,6 +41,18 @@ public struct GatewayConfig: Sendable {
         public var keepAliveIdleTimeoutSeconds = 60.0
         /// Connections open at once at most; further ones are closed as soon as they are accepted.
         public var maxConnections = 4096
+    }
+
+    /// Remote image URLs in chat calls: fetched by the gateway and sent to Ollama as base64.
+    public struct Images: Sendable {
+        /// Fetch `http(s)` image URLs; false refuses them (400).
+        public var fetchRemote = true
+        /// An image body larger than this is refused.
+        public var maxBytes = 20 * 1024 * 1024
+        /// Bound on all of one call's image fetches (resolving, connecting, redirects, body).
+        public var fetchTimeoutMs = 10_000
+        /// Host names, addresses or CIDR ranges fetched from even though they are private, loopback or link-local.
+        public var allowHosts: [String] = []
     }
 
     /// Stored state of the Responses API (`POST /v1/responses` with `store`, `previous_response_id`).

@@ -26,6 +26,8 @@ struct ModelCalls: Sendable {
     /// How long a streamed call waits for Ollama's answer to begin before answering `200` and waiting
     /// with keep-alives.
     var headGrace: Duration = .seconds(2)
+    /// Fetches remote image URLs and inlines them as base64; nil leaves them as they are.
+    var remoteImages: RemoteImages?
 
     /// Runs `serve` for one authenticated request, guaranteeing it ends in exactly one usage record:
     /// answered, refused, failed upstream, timed out, or abandoned by the client.
@@ -124,6 +126,7 @@ struct ModelCalls: Sendable {
             let limitHeaders = try await admit(
                 promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
             )
+            try await remoteImages?.inline(&chat)  // only for an admitted call: a key over its limits makes no fetches
             let native = OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json()
             var response: Response
             if chat.stream {

@@ -51,11 +51,16 @@ struct ResponsesRoute: Sendable {
         meter.requested(model: responses.chat.model, stream: responses.chat.stream)
         let model = try await calls.resolve(responses.chat.model, context: context, meter: &meter)
         await calls.fit(&responses.chat, to: model)
-        let native = OllamaChatRequest(responses.chat, ollamaModel: model.ollamaModel).json()
+        var native = OllamaChatRequest(responses.chat, ollamaModel: model.ollamaModel).json()
         let limitHeaders = try await calls.admit(
             promptBytes: max(body.count, native.count), maxTokens: responses.chat.options.maxTokens, model: model, context: context,
             meter: &meter
         )
+        // Remote images are fetched only for an admitted call, so a key over its limits cannot make the gateway fetch.
+        if let remoteImages = calls.remoteImages, responses.chat.hasRemoteImages {
+            try await remoteImages.inline(&responses.chat)
+            native = OllamaChatRequest(responses.chat, ollamaModel: model.ollamaModel).json()
+        }
 
         // What will be stored, decided before the answer: the input alone over the cap means store: false.
         let storedInput: [UInt8]? = responses.echo.store ? store.encodedInput(history + responses.input) : nil
