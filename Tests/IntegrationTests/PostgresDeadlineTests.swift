@@ -64,7 +64,8 @@ struct PostgresDeadlineTests {
             (error as? PostgresError)?.code == .poolExhausted
         }
         let elapsed = started.duration(to: .now)
-        #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(1), "failed after \(elapsed)")
+        // Well before the busy connection frees (about 2.8 s from here); a loaded machine may add a second.
+        #expect(elapsed >= .milliseconds(200) && elapsed < .milliseconds(2500), "failed after \(elapsed)")
     }
 
     /// Runs `body` with a PostgreSQL and Redis of its own, which it may stop and start; stops them after.
