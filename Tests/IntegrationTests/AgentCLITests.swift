@@ -49,7 +49,7 @@ struct AgentCLITests {
         }
 
         func stop() async {
-            _ = gateway.stop()
+            _ = await gateway.stop()
             await fake.stop()
             try? FileManager.default.removeItem(at: home)
         }

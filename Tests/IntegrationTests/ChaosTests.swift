@@ -64,7 +64,7 @@ struct ChaosTests {
         } catch {
             Issue.record(error)
         }
-        replicas.stopAll()
+        await replicas.stopAll()
         await fake.stop()
         await services.stop()
         try? FileManager.default.removeItem(at: work)
@@ -166,7 +166,7 @@ struct ChaosRun {
         try await Task.sleep(for: .seconds(4))
         let killed = try replicas.get("B")
         timeline.replicaKilled = clock.now
-        killed.kill9()
+        await killed.kill9()
         try await Task.sleep(for: .seconds(1))
         let restarted = try await startReplica("B", dataDirectory: killed.dataDirectory)
         replicas.set("B", restarted)

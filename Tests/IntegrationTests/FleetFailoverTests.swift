@@ -30,7 +30,7 @@ struct FleetFailoverTests {
             }
             try await Task.sleep(for: .milliseconds(150))
             let killedAt = ContinuousClock.now
-            fakes["b"]!.kill9()
+            await fakes["b"]!.kill9()
             #expect(try await FleetHarness.eventually { try await FleetHarness.backendStatus(gateway, "b") == "down" })
             let downAfter = killedAt.duration(to: .now)
             let before = completed.count
@@ -93,7 +93,7 @@ struct FleetFailoverTests {
             databaseURL: try await TestServices.freshDatabase(), redisURL: try TestServices.redisURL, ollamaURL: "",
             masterKey: GatewayHarness.masterKey, logLevel: "info", environment: ["TOLLGATE_CONFIG": file.path, "OLLAMA_BASE_URL": ""]
         )
-        defer { gateway.stop() }
+        defer { gateway.terminate() }
         let chat = gateway.baseURL + "/v1/chat/completions"
         let inFlight = Task { try await HTTP.shared.request("POST", chat, json: FleetHarness.chatJSON("llama3.2", stream: true), key: GatewayHarness.masterKey) }
         #expect(await FleetHarness.eventually { !slow.recordedRequests(path: "/api/chat").isEmpty })

@@ -154,7 +154,7 @@ struct LimitsTests {
         let fake = try await FakeOllama.start()
         let databaseURL = try await TestServices.freshDatabase()
         var gateways: [GatewayProcess] = []
-        defer { gateways.forEach { $0.stop() } }
+        defer { gateways.forEach { $0.terminate() } }
         for _ in 0..<2 {
             gateways.append(
                 try await GatewayProcess.start(

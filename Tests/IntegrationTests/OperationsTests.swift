@@ -17,14 +17,14 @@ struct OperationsTests {
         let gateway = try await GatewayProcess.start(
             databaseURL: try await TestServices.freshDatabase(), redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master
         )
-        defer { gateway.stop() }
+        defer { gateway.terminate() }
         let http = HTTP.shared
         for _ in 0..<3 { #expect(try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: Self.chat, key: Self.master).status == 200) }
         #expect(try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: #"{"model":"nope","messages":[{"role":"user","content":"x"}]}"#, key: Self.master).status == 404)
         #expect(try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: Self.chat, key: "sk-wrong").status == 401)
         try await Task.sleep(for: .milliseconds(300))
 
-        let samples = try Self.parseMetrics(python: python, url: gateway.baseURL + "/metrics")
+        let samples = try await Self.parseMetrics(python: python, url: gateway.baseURL + "/metrics")
         func value(_ name: String, _ labels: [String: String] = [:]) -> Double {
             samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }
                 .reduce(0) { $0 + $1.value }
@@ -88,7 +88,7 @@ struct OperationsTests {
         let secret = try #require(HTTP.json(created.body)?["key"] as? String)
         _ = try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: #"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#, key: secret)
         _ = try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: Self.chat, key: secret + "x")
-        #expect(gateway.stop() == 0)
+        #expect(await gateway.stop() == 0)
 
         let lines = gateway.log.split(separator: "\n").map(String.init)
         #expect(lines.count >= 3)
@@ -112,7 +112,7 @@ struct OperationsTests {
     }
 
     /// Fetches `url` and parses it with `prometheus_client.parser`, the reference Python parser.
-    static func parseMetrics(python: String, url: String) throws -> [Sample] {
+    static func parseMetrics(python: String, url: String) async throws -> [Sample] {
         let script = """
             import json, sys, urllib.request
             from prometheus_client.parser import text_string_to_metric_families
@@ -133,7 +133,10 @@ struct OperationsTests {
         process.arguments = ["-c", script, url]
         process.standardOutput = try FileHandle(forWritingTo: outputFile)
         try process.run()
-        process.waitUntilExit()
+        guard await process.exited(within: .seconds(60)) else {
+            await process.killNow()
+            throw HTTP.Failure(message: "the Prometheus parser did not finish in 60 s")
+        }
         let data = try Data(contentsOf: outputFile)
         try #require(process.terminationStatus == 0, "the Prometheus parser rejected /metrics")
         let list = try #require((try JSONSerialization.jsonObject(with: data)) as? [[String: Any]])

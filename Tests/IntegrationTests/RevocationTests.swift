@@ -18,8 +18,8 @@ struct RevocationTests {
         async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
         let (first, second) = try await (startFirst, startSecond)
         defer {
-            first.stop()
-            second.stop()
+            first.terminate()
+            second.terminate()
         }
         let http = HTTP.shared
 
@@ -56,8 +56,8 @@ struct RevocationTests {
         async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
         let (first, second) = try await (startFirst, startSecond)
         defer {
-            first.stop()
-            second.stop()
+            first.terminate()
+            second.terminate()
         }
         let http = HTTP.shared
         let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
@@ -99,8 +99,8 @@ struct RevocationTests {
         async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
         let (first, second) = try await (startFirst, startSecond)
         defer {
-            first.stop()
-            second.stop()
+            first.terminate()
+            second.terminate()
         }
         let http = HTTP.shared
         let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
@@ -155,7 +155,7 @@ struct RevocationTests {
         later.append(try await http.request("POST", gateway.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).body)
         later.append(try await http.request("GET", gateway.baseURL + "/audit/log", key: Self.master).body)
         try await Task.sleep(for: .milliseconds(400))  // let the usage rows be written
-        #expect(gateway.stop() == 0)
+        #expect(await gateway.stop() == 0)
 
         for (index, body) in later.enumerated() {
             #expect(!body.contains(secret), "response \(index) contains the secret")

@@ -55,11 +55,11 @@ struct SDKClientTests {
         let database = try await TestServices.freshDatabase()
         let redis = try TestServices.redisURL
         let gateway = try await GatewayProcess.start(databaseURL: database, redisURL: redis, ollamaURL: fake.baseURL, masterKey: Self.master)
-        defer { gateway.stop() }
+        defer { gateway.terminate() }
         // The same database, so the key works there too; nothing listens at its Ollama address.
         let deadOllama = "http://127.0.0.1:\(try GatewayProcess.freePort())"
         let dead = try await GatewayProcess.start(databaseURL: database, redisURL: redis, ollamaURL: deadOllama, masterKey: Self.master)
-        defer { dead.stop() }
+        defer { dead.terminate() }
 
         let created = try await HTTP.shared.request("POST", gateway.baseURL + "/key/generate", json: #"{"key_alias":"sdk-\#(script.sdk)"}"#, key: Self.master)
         try #require(created.status == 200, "key/generate failed: \(created.body)")

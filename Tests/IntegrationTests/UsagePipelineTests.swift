@@ -124,7 +124,7 @@ struct UsagePipelineTests {
         // Killed mid-load once enough answers are through (a loaded machine gets there later).
         let deadline = ContinuousClock.now + .seconds(40)  // well before the first gateway's first flush
         while completed.count < 100 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        first.kill9()
+        await first.kill9()
         killed.raise()
         let outcomes = await load
         let complete = outcomes.filter(\.complete)
@@ -138,7 +138,7 @@ struct UsagePipelineTests {
             databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: GatewayHarness.masterKey,
             logLevel: "info", dataDirectory: data, environment: ["TOLLGATE_CONFIG": normal.path]
         )
-        defer { second.stop() }
+        defer { second.terminate() }
         let pool = PostgresPool(configuration: .init(url: database, maxConnections: 1), logger: TestServices.logger)
         let logged = try await Self.waitForRows(pool, containing: completeIDs, within: .seconds(30))
         #expect(completeIDs.subtracting(logged).isEmpty, "\(completeIDs.subtracting(logged).count) completed requests were lost")
@@ -173,7 +173,7 @@ struct UsagePipelineTests {
         } catch {
             Issue.record(error)
         }
-        gateway?.stop()
+        await gateway?.stop()
         await fake.stop()
         await services.stop()
         try? FileManager.default.removeItem(at: data)

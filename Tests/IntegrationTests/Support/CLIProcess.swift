@@ -50,14 +50,11 @@ enum CLIProcess {
         let started = ContinuousClock.now
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let deadline = started + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         var status: Int32?
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        } else {
+        if await process.exited(within: timeout) {
             status = process.terminationStatus
+        } else {
+            await process.killNow()
         }
         return Outcome(
             status: status, stdout: (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",

@@ -21,7 +21,7 @@ final class ChaosReplicas: Sendable {
         storage.withLock { state in state.retired.map { ($0.0, $0.1.log) } + state.current.sorted { $0.key < $1.key }.map { ($0.key, $0.value.log) } }
     }
 
-    func stopAll() {
-        for gateway in storage.withLock({ Array($0.current.values) + $0.retired.map(\.1) }) { gateway.stop() }
+    func stopAll() async {
+        for gateway in storage.withLock({ Array($0.current.values) + $0.retired.map(\.1) }) { await gateway.stop() }
     }
 }

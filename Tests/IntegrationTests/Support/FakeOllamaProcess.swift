@@ -42,11 +42,7 @@ final class FakeOllamaProcess: @unchecked Sendable {
     }
 
     /// SIGKILL: connections reset, nothing finishes.
-    func kill9() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func kill9() async { await process.killNow() }
 
     /// Starts it again on the same port.
     func restart() async throws { try await launch() }

@@ -63,7 +63,7 @@ final class GatewayProcess: @unchecked Sendable {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        gateway.stop()
+        await gateway.stop()
         Issue.record("gateway did not start:\n\(gateway.log)")
         throw HTTP.Failure(message: "gateway did not start")
     }
@@ -80,25 +80,19 @@ final class GatewayProcess: @unchecked Sendable {
     func hangUp() { kill(process.processIdentifier, SIGHUP) }
 
     /// Sends SIGKILL (no shutdown of any kind) and waits for the process to be gone.
-    func kill9() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func kill9() async { await process.killNow() }
 
     /// Waits for the process to exit (at most `timeout`); returns its exit status, nil if it is still running.
     func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        return process.isRunning ? nil : process.terminationStatus
+        await process.exited(within: timeout) ? process.terminationStatus : nil
     }
 
-    /// Sends SIGTERM and waits for the exit; returns the exit status.
+    /// Sends SIGTERM and waits for the exit (SIGKILL after 30 s); returns the exit status.
     @discardableResult
-    func stop() -> Int32 {
+    func stop() async -> Int32 {
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            if await !process.exited(within: .seconds(30)) { await process.killNow() }
         }
         return process.terminationStatus
     }

@@ -61,11 +61,8 @@ final class PrivateServices: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        // Polled rather than waitUntilExit(), so no thread of the cooperative pool blocks for seconds.
-        let deadline = ContinuousClock.now + .seconds(120)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+        guard await process.exited(within: .seconds(120)) else {
+            await process.killNow()
             throw HTTP.Failure(message: "services.sh \(command) did not finish in 120 s")
         }
         guard process.terminationStatus == 0 else {

@@ -53,14 +53,11 @@ struct PythonScript {
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         var status: Int32?
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        } else {
+        if await process.exited(within: timeout) {
             status = process.terminationStatus
+        } else {
+            await process.killNow()
         }
         let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         return Outcome(status: status, output: output)
