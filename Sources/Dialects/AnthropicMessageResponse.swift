@@ -33,6 +33,8 @@ public struct AnthropicMessageResponse: ChatAnswerBuilder {
     public mutating func add(_ event: ChatEvent) {
         guard completion == nil, failure == nil else { return }
         switch event {
+        case .logprobs:
+            return  // the Messages API has no log probabilities
         case .text(let piece):
             guard !piece.isEmpty else { return }
             if case .text(let text)? = blocks.last {

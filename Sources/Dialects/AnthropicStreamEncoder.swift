@@ -76,6 +76,8 @@ public struct AnthropicStreamEncoder: ChatStreamEncoder {
         }
         var out = start()
         switch event {
+        case .logprobs:
+            break  // the Messages API has no log probabilities
         case .text(let text):
             guard !text.isEmpty else { break }
             if open != .text {

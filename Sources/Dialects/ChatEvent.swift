@@ -6,6 +6,9 @@ public enum ChatEvent: Sendable, Equatable {
     case thinking(String)
     /// One complete tool call (Ollama never sends partial calls).
     case toolCall(ToolCall)
+    /// Log probabilities of the tokens just generated (only when the request asked for them); they follow
+    /// the text they belong to.
+    case logprobs([TokenLogprob])
     /// The end of a successful answer: why it stopped and what it cost.
     case finished(Completion)
     /// The upstream failed after the answer began; no `finished` follows.

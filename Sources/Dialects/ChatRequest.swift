@@ -11,10 +11,12 @@ public struct ChatRequest: Sendable, Equatable {
     public var format: ResponseFormat?
     /// Whether (and how hard) a thinking model should reason; nil leaves Ollama's default.
     public var think: Think?
+    /// Log probabilities: nil asks for none; `n` asks for each token's and its `n` likeliest alternatives (0…20).
+    public var logprobs: Int?
 
     public init(
         model: String, messages: [ChatMessage], stream: Bool, options: GenerationOptions = .init(), tools: [ToolDefinition] = [],
-        format: ResponseFormat? = nil, think: Think? = nil
+        format: ResponseFormat? = nil, think: Think? = nil, logprobs: Int? = nil
     ) {
         self.model = model
         self.messages = messages
@@ -23,6 +25,7 @@ public struct ChatRequest: Sendable, Equatable {
         self.tools = tools
         self.format = format
         self.think = think
+        self.logprobs = logprobs
     }
 
     /// Whether any turn carries an image still to be fetched.

@@ -9,10 +9,12 @@ public struct CompletionRequest: Sendable, Equatable {
     public var options: GenerationOptions
     public var format: ResponseFormat?
     public var think: Think?
+    /// Log probabilities: nil asks for none; `n` asks for each token's and its `n` likeliest alternatives.
+    public var logprobs: Int?
 
     public init(
         model: String, prompt: String, suffix: String? = nil, stream: Bool, options: GenerationOptions = .init(),
-        format: ResponseFormat? = nil, think: Think? = nil
+        format: ResponseFormat? = nil, think: Think? = nil, logprobs: Int? = nil
     ) {
         self.model = model
         self.prompt = prompt
@@ -21,6 +23,7 @@ public struct CompletionRequest: Sendable, Equatable {
         self.options = options
         self.format = format
         self.think = think
+        self.logprobs = logprobs
     }
 }
 

@@ -1,7 +1,7 @@
 /// Turns Ollama's native chat objects into ``ChatEvent``s.
 ///
 /// A value type fed one decoded object at a time. Per object the events come in the order thinking, text,
-/// tool calls; the final (`done: true`) object may still carry any of them, so its message is emitted
+/// log probabilities, tool calls; the final (`done: true`) object may still carry any of them, so its message is emitted
 /// before the finish event. Tool calls without an id get one (`call_` + 8 of `[a-z0-9]`). Ollama omits
 /// zero metrics; they count as 0. A missing or empty `done_reason` (and `load`/`unload`) means stop.
 public struct NativeChatDecoder: Sendable {
@@ -44,6 +44,7 @@ public struct NativeChatDecoder: Sendable {
             events.append(.text(content))
             usage.completionTokens += 1
         }
+        if !chunk.logprobs.isEmpty { events.append(.logprobs(chunk.logprobs)) }
         for var call in chunk.message?.toolCalls ?? [] {
             if call.id.isEmpty { call.id = makeToolCallID() }
             events.append(.toolCall(call))

@@ -47,6 +47,13 @@ enum NativeChunkParser {
             case "done": chunk.done = reader.bool()
             case "done_reason": chunk.done_reason = reader.optionalString()
             case "error": chunk.error = reader.optionalString()
+            case "logprobs":
+                // Only when the request asked for them: captured raw, then parsed like tool calls.
+                guard reader.peek() != nil else { return reader.fail() }
+                let start = reader.index
+                guard reader.skipValue() else { return false }
+                let raw = UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.index])
+                chunk.logprobs = (try? JSONParser.parse(raw)).map(TokenLogprob.list) ?? []
             case "total_duration": chunk.total_duration = reader.integer()
             case "load_duration": chunk.load_duration = reader.integer()
             case "prompt_eval_count": chunk.prompt_eval_count = reader.integer().map(Int.init)

@@ -36,4 +36,11 @@ public struct OllamaChatChunk: Decodable, Sendable, Equatable {
     public var eval_duration: Int64?
     /// Present only on an error line (`{"error":"…"}`), before or in the middle of a stream.
     public var error: String?
+    /// The generated tokens' log probabilities, when the request asked for them. Filled by ``NativeChunkParser`` only.
+    public var logprobs: [TokenLogprob] = []
+
+    enum CodingKeys: String, CodingKey {
+        case model, created_at, message, done, done_reason, total_duration, load_duration, prompt_eval_count
+        case prompt_eval_duration, eval_count, eval_duration, error
+    }
 }

@@ -12,6 +12,7 @@ public struct OllamaChatRequest: Sendable, Equatable {
     public var tools: [ToolDefinition]
     public var format: ResponseFormat?
     public var think: Think?
+    public var logprobs: Int?
     public var options: GenerationOptions
 
     /// Builds the native request for `request`, addressed to `ollamaModel`.
@@ -22,6 +23,7 @@ public struct OllamaChatRequest: Sendable, Equatable {
         self.tools = request.tools
         self.format = request.format
         self.think = request.think
+        self.logprobs = request.logprobs
         self.options = request.options
     }
 
@@ -55,6 +57,7 @@ public struct OllamaChatRequest: Sendable, Equatable {
         }
         json.nativeFormat(format)
         json.nativeThink(think)
+        json.nativeLogprobs(logprobs)
         json.nativeOptions(options)
         json.raw("}")
         return json.bytes
@@ -136,6 +139,13 @@ extension JSONWriter {
             raw(",\"think\":")
             string(level)
         }
+    }
+
+    /// `,"logprobs":true,"top_logprobs":n`; nothing when none are asked for.
+    mutating func nativeLogprobs(_ top: Int?) {
+        guard let top else { return }
+        raw(",\"logprobs\":true,\"top_logprobs\":")
+        int(top)
     }
 
     /// `,"options":{…}` with the set options only; nothing when none is set.

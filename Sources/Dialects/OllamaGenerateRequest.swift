@@ -9,6 +9,7 @@ public struct OllamaGenerateRequest: Sendable, Equatable {
     public var stream: Bool
     public var format: ResponseFormat?
     public var think: Think?
+    public var logprobs: Int?
     public var options: GenerationOptions
 
     public init(_ request: CompletionRequest, ollamaModel: String) {
@@ -18,10 +19,12 @@ public struct OllamaGenerateRequest: Sendable, Equatable {
         self.stream = request.stream
         self.format = request.format
         self.think = request.think
+        self.logprobs = request.logprobs
         self.options = request.options
     }
 
-    /// The request body: `model`, `prompt`, `suffix` when set, `stream` always, then format, think and options when set.
+    /// The request body: `model`, `prompt`, `suffix` when set, `stream` always, then format, think, logprobs and
+    /// options when set.
     public func json() -> [UInt8] {
         var json = JSONWriter(capacity: prompt.utf8.count + 256)
         json.raw("{\"model\":")
@@ -35,6 +38,7 @@ public struct OllamaGenerateRequest: Sendable, Equatable {
         json.raw(stream ? ",\"stream\":true" : ",\"stream\":false")
         json.nativeFormat(format)
         json.nativeThink(think)
+        json.nativeLogprobs(logprobs)
         json.nativeOptions(options)
         json.raw("}")
         return json.bytes

@@ -2,7 +2,8 @@
 ///
 /// Every refusal is a 400 ``DialectError`` whose `param` names the field (`messages[2].content`) and whose
 /// message says what was expected, never what was sent. Unknown fields, and known ones Ollama has no use
-/// for (`parallel_tool_calls`, `logit_bias`, `logprobs`, `user`, `store`, `metadata`…), are ignored.
+/// for (`parallel_tool_calls`, `logit_bias`, `user`, `store`, `metadata`…), are ignored. `logprobs` and
+/// `top_logprobs` pass through to Ollama, which returns them in the same entry shape.
 ///
 /// Sampling: an absent `temperature` or `top_p` stays unset, so the model's Modelfile defaults apply.
 /// (Ollama's own OpenAI layer forces both to 1.0 when absent, overriding the Modelfile's tuning.)
@@ -60,7 +61,8 @@ public struct OpenAIChatRequest: Sendable, Equatable {
             options: options,
             tools: try Self.chosenTools(Self.tools(body.arrayField("tools")), choice: body.present("tool_choice")),
             format: try Self.responseFormat(body.present("response_format")),
-            think: try Self.think(body)
+            think: try Self.think(body),
+            logprobs: try Self.logprobs(body)
         )
     }
 
@@ -131,6 +133,21 @@ extension OpenAIChatRequest {
         default:
             throw RequestField.invalidValue("response_format.type", "expected 'text', 'json_object' or 'json_schema'.")
         }
+    }
+
+    /// `logprobs` (a boolean) and `top_logprobs` (0…20, only with `logprobs: true`), as OpenAI checks them.
+    static func logprobs(_ body: JSON) throws(DialectError) -> Int? {
+        let wanted = try body.boolField("logprobs") ?? false
+        let top = try body.intField("top_logprobs")
+        if let top {
+            guard (0...TokenLogprob.maxTop).contains(top) else {
+                throw RequestField.invalidValue("top_logprobs", "expected an integer from 0 to \(TokenLogprob.maxTop).")
+            }
+            guard wanted else {
+                throw DialectError(.invalidRequest, "'top_logprobs' is only allowed when 'logprobs' is true.", param: "top_logprobs")
+            }
+        }
+        return wanted ? top ?? 0 : nil
     }
 
     /// `reasoning.effort` (wins) or `reasoning_effort` → Ollama's `think`: `none` → false, `minimal` → low,

@@ -2,12 +2,14 @@
 ///
 /// `content` is `null` when the answer is only tool calls (as OpenAI writes it; Ollama writes `""`), each
 /// call carries its id and its arguments as a JSON string, reasoning goes in `message.reasoning`, and the
-/// finish reason is `length` > `tool_calls` > `stop`.
+/// finish reason is `length` > `tool_calls` > `stop`. Log probabilities, when Ollama sent any, are in
+/// `choices[0].logprobs.content`.
 public struct OpenAIChatResponse: ChatAnswerBuilder {
     private let envelope: OpenAIChatEnvelope
     private var text = ""
     private var reasoning = ""
     private var toolCalls: [ToolCall] = []
+    private var logprobs: [TokenLogprob] = []
     public private(set) var completion: Completion?
     public private(set) var failure: String?
 
@@ -18,6 +20,7 @@ public struct OpenAIChatResponse: ChatAnswerBuilder {
         case .text(let piece): text += piece
         case .thinking(let piece): reasoning += piece
         case .toolCall(let call): toolCalls.append(call)
+        case .logprobs(let entries): logprobs += entries
         case .finished(let completion): self.completion = completion
         case .failed(let message): failure = message
         }
@@ -48,7 +51,13 @@ public struct OpenAIChatResponse: ChatAnswerBuilder {
             }
             json.raw("]")
         }
-        json.raw("},\"finish_reason\":")
+        json.raw("}")
+        if !logprobs.isEmpty {
+            json.raw(",\"logprobs\":{\"content\":")
+            json.logprobEntries(logprobs)
+            json.raw("}")
+        }
+        json.raw(",\"finish_reason\":")
         json.string(completion.finishReason.openAI(calledTools: !toolCalls.isEmpty))
         json.raw("}],\"usage\":")
         json.openAIUsage(completion.usage)

@@ -2,7 +2,8 @@
 ///
 /// One chunk per text event (`{"text","index":0,"logprobs":null,"finish_reason":null}`), then a chunk with
 /// `"text":""` and the finish reason, then with `include_usage` a usage chunk with no choices, then
-/// `data: [DONE]`. Thinking and tool calls are dropped: a completion is text only. A failure is one
+/// `data: [DONE]`. Log probabilities, when asked for, follow their text as a chunk with `"text":""` and the
+/// legacy `logprobs` object. Thinking and tool calls are dropped: a completion is text only. A failure is one
 /// `data: {"error":…}` event and nothing after it.
 public struct OpenAICompletionStreamEncoder: ChatStreamEncoder {
     public static let contentType = "text/event-stream"
@@ -10,6 +11,7 @@ public struct OpenAICompletionStreamEncoder: ChatStreamEncoder {
     private let envelope: OpenAICompletionEnvelope
     private let includeUsage: Bool
     private var ended = false
+    private var logprobs = OpenAICompletionLogprobs()
 
     public init(envelope: OpenAICompletionEnvelope, includeUsage: Bool) {
         self.envelope = envelope
@@ -25,6 +27,8 @@ public struct OpenAICompletionStreamEncoder: ChatStreamEncoder {
         switch event {
         case .text(let text):
             return chunk(text: text, finishReason: nil)
+        case .logprobs(let entries):
+            return chunk(text: "", finishReason: nil, logprobs: entries)
         case .thinking, .toolCall:
             return []
         case .finished(let completion):
@@ -46,13 +50,15 @@ public struct OpenAICompletionStreamEncoder: ChatStreamEncoder {
         }
     }
 
-    private func chunk(text: String, finishReason: String?) -> [UInt8] {
+    private mutating func chunk(text: String, finishReason: String?, logprobs entries: [TokenLogprob] = []) -> [UInt8] {
         var json = JSONWriter()
         json.raw("data: ")
         json.openAIEnvelope(envelope, object: "text_completion")
         json.raw(",\"choices\":[{\"text\":")
         json.string(text)
-        json.raw(",\"index\":0,\"logprobs\":null,\"finish_reason\":")
+        json.raw(",\"index\":0,\"logprobs\":")
+        if entries.isEmpty { json.raw("null") } else { logprobs.json(entries, into: &json) }
+        json.raw(",\"finish_reason\":")
         json.optionalString(finishReason)
         json.raw("}]}\n\n")
         return json.bytes
@@ -63,6 +69,7 @@ public struct OpenAICompletionStreamEncoder: ChatStreamEncoder {
 public struct OpenAICompletionResponse: ChatAnswerBuilder {
     private let envelope: OpenAICompletionEnvelope
     private var text = ""
+    private var logprobs: [TokenLogprob] = []
     public private(set) var completion: Completion?
     public private(set) var failure: String?
 
@@ -71,6 +78,7 @@ public struct OpenAICompletionResponse: ChatAnswerBuilder {
     public mutating func add(_ event: ChatEvent) {
         switch event {
         case .text(let piece): text += piece
+        case .logprobs(let entries): logprobs += entries
         case .thinking, .toolCall: break
         case .finished(let completion): self.completion = completion
         case .failed(let message): failure = message
@@ -84,7 +92,14 @@ public struct OpenAICompletionResponse: ChatAnswerBuilder {
         json.openAIEnvelope(envelope, object: "text_completion")
         json.raw(",\"choices\":[{\"text\":")
         json.string(text)
-        json.raw(",\"index\":0,\"logprobs\":null,\"finish_reason\":")
+        json.raw(",\"index\":0,\"logprobs\":")
+        if logprobs.isEmpty {
+            json.raw("null")
+        } else {
+            var writer = OpenAICompletionLogprobs()
+            writer.json(logprobs, into: &json)
+        }
+        json.raw(",\"finish_reason\":")
         json.string(completion.finishReason.openAI)
         json.raw("}],\"usage\":")
         json.openAIUsage(completion.usage)

@@ -2,9 +2,10 @@
 ///
 /// Accepted: `model`, `prompt` (a string, or an array holding exactly one string), `suffix`, `max_tokens`,
 /// `temperature`, `top_p`, `seed`, `stop`, `frequency_penalty`, `presence_penalty`, `stream`,
-/// `stream_options.include_usage`. Refused with a 400, because silently answering differently would
-/// mislead the caller: several prompts or token-array prompts, `n` or `best_of` above 1, `echo: true`,
-/// and `logprobs` above 0 (Tollgate does not relay log probabilities). `logit_bias` and `user` are ignored.
+/// `stream_options.include_usage`, and `logprobs` (0…20; above 0 asks Ollama for each token's log probability and
+/// that many alternatives). Refused with a 400, because silently answering differently would mislead the
+/// caller: several prompts or token-array prompts, `n` or `best_of` above 1, `echo: true`. `logit_bias` and
+/// `user` are ignored.
 /// As for chat, absent sampling options stay unset (the Modelfile's defaults apply; Ollama would force 1.0).
 public struct OpenAICompletionRequest: Sendable, Equatable {
     public var completion: CompletionRequest
@@ -28,8 +29,9 @@ public struct OpenAICompletionRequest: Sendable, Equatable {
         if try body.boolField("echo") == true {
             throw DialectError(.invalidRequest, "echo is not supported.", param: "echo")
         }
-        if let logprobs = try body.intField("logprobs"), logprobs > 0 {
-            throw DialectError(.invalidRequest, "logprobs are not supported.", param: "logprobs")
+        let logprobs = try body.intField("logprobs")
+        if let logprobs, !(0...TokenLogprob.maxTop).contains(logprobs) {
+            throw RequestField.invalidValue("logprobs", "expected an integer from 0 to \(TokenLogprob.maxTop).")
         }
         let options = GenerationOptions(
             maxTokens: try body.tokenLimitField("max_tokens"),
@@ -45,7 +47,7 @@ public struct OpenAICompletionRequest: Sendable, Equatable {
         self.includeUsage = try streamOptions?.boolField("include_usage", in: "stream_options") ?? false
         self.completion = CompletionRequest(
             model: model, prompt: prompt, suffix: try body.stringField("suffix"), stream: try body.boolField("stream") ?? false,
-            options: options
+            options: options, logprobs: logprobs.flatMap { $0 > 0 ? $0 : nil }
         )
     }
 

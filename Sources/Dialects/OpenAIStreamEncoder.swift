@@ -6,7 +6,8 @@
 /// arguments string and a gateway-assigned `index`, unique and stable per call, because the OpenAI SDK merges
 /// deltas by index; then a finish chunk with an empty delta and `length` > `tool_calls` > `stop`; with
 /// `include_usage` a usage chunk with no choices; then `data: [DONE]`. A zero-token answer still gets a role
-/// chunk. A failure becomes one `data: {"error":…}` event and nothing after it, so SDKs raise instead of
+/// chunk. Log probabilities, when asked for, follow their text as a chunk of their own (`"content":""` and
+/// `choices[0].logprobs.content`), which the SDKs append to what they collected. A failure becomes one `data: {"error":…}` event and nothing after it, so SDKs raise instead of
 /// mistaking a cut answer for a complete one. Nothing is written after the finish or the failure.
 public struct OpenAIStreamEncoder: ChatStreamEncoder {
     public static let contentType = "text/event-stream"
@@ -40,6 +41,8 @@ public struct OpenAIStreamEncoder: ChatStreamEncoder {
                 json.raw("\"content\":\"\",\"reasoning\":")
                 json.string(text)
             }
+        case .logprobs(let entries):
+            return chunk(logprobs: entries) { $0.raw("\"content\":\"\"") }
         case .toolCall(let call):
             let index = toolCallCount
             toolCallCount += 1
@@ -69,7 +72,7 @@ public struct OpenAIStreamEncoder: ChatStreamEncoder {
     }
 
     /// One `data: {…}\n\n` event with a delta, written in a single buffer; the first one carries the role.
-    private mutating func chunk(_ delta: (inout JSONWriter) -> Void) -> [UInt8] {
+    private mutating func chunk(logprobs: [TokenLogprob] = [], _ delta: (inout JSONWriter) -> Void) -> [UInt8] {
         var json = JSONWriter()
         json.raw("data: ")
         json.openAIEnvelope(envelope, object: "chat.completion.chunk")
@@ -79,7 +82,13 @@ public struct OpenAIStreamEncoder: ChatStreamEncoder {
             sentRole = true
         }
         delta(&json)
-        json.raw("},\"finish_reason\":null}]}\n\n")
+        json.raw("}")
+        if !logprobs.isEmpty {
+            json.raw(",\"logprobs\":{\"content\":")
+            json.logprobEntries(logprobs)
+            json.raw("}")
+        }
+        json.raw(",\"finish_reason\":null}]}\n\n")
         return json.bytes
     }
 

@@ -40,6 +40,8 @@ public struct ResponsesItem: Sendable, Equatable {
     public var body: Body
     /// `in_progress`, `completed` or `incomplete`.
     public var status: String
+    /// A message's token log probabilities, when the request asked for them (`output_text.logprobs`).
+    public var logprobs: [TokenLogprob] = []
 }
 
 /// How a response ended, for its object.
@@ -90,6 +92,13 @@ struct ResponsesItems {
 
     mutating func add(text piece: String) -> Step {
         append(piece, reasoning: false)
+    }
+
+    /// Adds log probabilities to the message receiving text; dropped when none is open (they were a
+    /// reasoning item's tokens, which the API has no place for).
+    mutating func add(logprobs entries: [TokenLogprob]) {
+        guard let index = open, case .message = items[index].body else { return }
+        items[index].logprobs += entries
     }
 
     /// Closes the open item, then adds the call as a finished item; returns (closed, the call's index).
@@ -233,7 +242,7 @@ extension JSONWriter {
                 raw(",\"content\":[]")
             } else {
                 raw(",\"content\":[")
-                outputTextPart(text)
+                outputTextPart(text, logprobs: item.logprobs)
                 raw("]")
             }
         case .call(let call):
@@ -277,10 +286,12 @@ extension JSONWriter {
         return call.arguments.text
     }
 
-    mutating func outputTextPart(_ text: String) {
+    mutating func outputTextPart(_ text: String, logprobs: [TokenLogprob] = []) {
         raw("{\"type\":\"output_text\",\"text\":")
         string(text)
-        raw(",\"annotations\":[],\"logprobs\":[]}")
+        raw(",\"annotations\":[],\"logprobs\":")
+        logprobEntries(logprobs)
+        raw("}")
     }
 
     mutating func summaryPart(_ text: String) {

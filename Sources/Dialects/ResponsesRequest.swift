@@ -3,8 +3,8 @@
 /// The route reads ``previousResponseID(in:)`` first, looks the stored conversation up, and passes its
 /// items as `history`; the request's messages are then `instructions` (never inherited) + history + `input`.
 /// Refusals are 400 ``DialectError``s naming the field. Unknown fields, and known ones Ollama has no use for
-/// (`text.verbosity`, `include`, `prompt_cache_key`, `service_tier`, `truncation`, …), are ignored; the
-/// fields a response object echoes are kept in ``echo``.
+/// (`text.verbosity`, `prompt_cache_key`, `service_tier`, `truncation`, …), are ignored; the fields a response
+/// object echoes are kept in ``echo``. Of `include`, only `message.output_text.logprobs` has an effect.
 ///
 /// ```swift
 /// let body = try ResponsesRequest.body(bytes)
@@ -74,8 +74,20 @@ public struct ResponsesRequest: Sendable {
             model: model, messages: messages, stream: try body.boolField("stream") ?? false, options: options,
             tools: try ResponsesTools.chosen(tools, choice: body.present("tool_choice")),
             format: try Self.format(text?.objectField("format", in: "text")),
-            think: try OpenAIChatRequest.think(body)
+            think: try OpenAIChatRequest.think(body),
+            logprobs: try Self.logprobs(body)
         )
+    }
+
+    /// Log probabilities, as OpenAI gives them: only with `include: ["message.output_text.logprobs"]`, with
+    /// `top_logprobs` (0…20) alternatives per token.
+    static func logprobs(_ body: JSON) throws(DialectError) -> Int? {
+        let top = try body.intField("top_logprobs")
+        if let top, !(0...TokenLogprob.maxTop).contains(top) {
+            throw RequestField.invalidValue("top_logprobs", "expected an integer from 0 to \(TokenLogprob.maxTop).")
+        }
+        let include = try body.arrayField("include") ?? []
+        return include.contains(.string("message.output_text.logprobs")) ? top ?? 0 : nil
     }
 
     /// `input` as typed items with ids: a string is one user message; a message without `type` gets one.

@@ -10,6 +10,9 @@
 /// - Text: `response.output_item.added` (message, `content:[]`), `response.content_part.added` (`output_text`
 ///   ""), a `response.output_text.delta` per piece; closed by `response.output_text.done`,
 ///   `response.content_part.done`, `response.output_item.done`.
+/// - Log probabilities (when the request asked for them) are collected on the message item: each
+///   `output_text.delta` carries `logprobs: []`, and `output_text.done`, `content_part.done`,
+///   `output_item.done` and the final object carry all of them (Ollama sends them after their text).
 /// - Each tool call closes the open item, then `response.output_item.added` (`arguments:""`), one
 ///   `response.function_call_arguments.delta` with the whole arguments, `….done` (with `name`),
 ///   `response.output_item.done`; a custom tool's call uses `response.custom_tool_call_input.*` instead.
@@ -76,6 +79,8 @@ public struct ResponsesStreamEncoder: ChatStreamEncoder {
                 json.string(piece)
                 json.raw(",\"logprobs\":[]")
             }
+        case .logprobs(let entries):
+            items.add(logprobs: entries)
         case .toolCall(let call):
             let (closed, index) = items.add(call: call)
             if let closed { out += close(closed) }
@@ -149,12 +154,13 @@ public struct ResponsesStreamEncoder: ChatStreamEncoder {
                 json.itemFields(item.id, index)
                 json.raw(",\"content_index\":0,\"text\":")
                 json.string(text)
-                json.raw(",\"logprobs\":[]")
+                json.raw(",\"logprobs\":")
+                json.logprobEntries(item.logprobs)
             }
             out += frame("response.content_part.done") { json in
                 json.itemFields(item.id, index)
                 json.raw(",\"content_index\":0,\"part\":")
-                json.outputTextPart(text)
+                json.outputTextPart(text, logprobs: item.logprobs)
             }
         case .call:
             break
@@ -259,6 +265,7 @@ public struct ResponsesAnswer: ChatAnswerBuilder {
         case .thinking(let piece) where !piece.isEmpty: _ = items.add(thinking: piece)
         case .text(let piece) where !piece.isEmpty: _ = items.add(text: piece)
         case .thinking, .text: break
+        case .logprobs(let entries): items.add(logprobs: entries)
         case .toolCall(let call): _ = items.add(call: call)
         case .finished(let completion):
             self.completion = completion

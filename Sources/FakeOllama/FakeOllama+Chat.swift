@@ -49,7 +49,7 @@ extension FakeOllama {
             var out = NDJSONWriter(split: behavior.splitWrites)
             for (index, piece) in plan.pieces.prefix(emitted).enumerated() {
                 if index > 0 { try await Self.pause(behavior.chunkDelay) }
-                try await out.writeLine(renderer.chunk(piece), to: &writer)
+                try await out.writeLine(renderer.chunk(piece, position: index), to: &writer)
             }
             switch behavior.failure {
             case .errorLineAfter(_, let message):

@@ -28,6 +28,8 @@ struct GenerationRequest: Sendable {
     var keepAlive: Double?
     /// `true` when there is nothing to generate (empty `messages` / `prompt`): load or unload.
     var isEmpty: Bool
+    /// With `logprobs: true`: how many alternatives each token's entry lists (`top_logprobs`); nil when not asked.
+    var topLogprobs: Int?
 
     var goType: String { kind == .chat ? "ChatRequest" : "GenerateRequest" }
 
@@ -56,7 +58,7 @@ extension FakeOllama {
         let think = try GoDecoding.think(object)
         let keepAlive = try GoDecoding.keepAlive(object)
         let topLogprobs = try GoDecoding.int(object, "top_logprobs", in: goType) ?? 0
-        _ = try GoDecoding.bool(object, "logprobs", in: goType)
+        let logprobs = try GoDecoding.bool(object, "logprobs", in: goType) ?? false
         if let options = object["options"], !options.isNull, !options.isObject {
             throw GoDecoding.mismatch(options, goType, "options", "map[string]interface {}")
         }
@@ -119,6 +121,7 @@ extension FakeOllama {
             keepAlive: keepAlive, isEmpty: contents.isEmpty
         )
         request.toolArguments = toolArguments
+        request.topLogprobs = logprobs ? topLogprobs : nil
         if request.isEmpty, keepAlive == 0 { return request }
 
         if model.has("thinking") {

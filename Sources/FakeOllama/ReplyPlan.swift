@@ -69,35 +69,56 @@ struct ReplyPlan: Sendable {
 struct ReplyRenderer: Sendable {
     let request: GenerationRequest
 
-    /// A `done:false` chunk for `piece`.
-    func chunk(_ piece: ReplyPlan.Piece) -> JSONValue {
-        var text = "", thinking: String?, calls: [JSONValue]?
+    /// A `done:false` chunk for `piece`; a text piece carries its `logprobs` entry when they were asked for.
+    func chunk(_ piece: ReplyPlan.Piece, position: Int = 0) -> JSONValue {
+        var text = "", thinking: String?, calls: [JSONValue]?, logprobs: [JSONValue] = []
         switch piece {
-        case .text(let t): text = t
+        case .text(let t):
+            text = t
+            logprobs = logprobEntry(t, position: position).map { [$0] } ?? []
         case .thinking(let t): thinking = t
         case .toolCall(let call): calls = [call]
         }
-        return body(text: text, thinking: thinking, toolCalls: calls, done: false, doneReason: nil, metrics: [])
+        return body(text: text, thinking: thinking, toolCalls: calls, done: false, doneReason: nil, logprobs: logprobs, metrics: [])
+    }
+
+    /// The `logprobs` entry of the text piece at `position` in the plan (one token per piece): a made-up but
+    /// deterministic log probability, and `top_logprobs` alternatives, the token itself first.
+    func logprobEntry(_ token: String, position: Int) -> JSONValue? {
+        guard let top = request.topLogprobs else { return nil }
+        let logprob = -0.125 * Double(position % 8 + 1)
+        func entry(_ token: String, _ logprob: Double) -> JSONValue {
+            .obj(("token", .string(token)), ("logprob", .double(logprob)), ("bytes", .array(token.utf8.map { .int(Int64($0)) })))
+        }
+        let alternatives = (0..<top).map { rank in rank == 0 ? entry(token, logprob) : entry("alt\(rank)", logprob - Double(rank)) }
+        return .obj(
+            ("token", .string(token)), ("logprob", .double(logprob)), ("bytes", .array(token.utf8.map { .int(Int64($0)) })),
+            ("top_logprobs", alternatives.isEmpty ? nil : .array(alternatives))
+        )
     }
 
     /// The `done:true` object. `aggregate` (non-streaming) carries all text, thinking and tool calls.
     func final(_ plan: ReplyPlan, aggregate: Bool, metrics: [(String, JSONValue)]) -> JSONValue {
         let thinking = aggregate && !plan.thinking.isEmpty ? plan.thinking : nil
         let calls = aggregate && !plan.toolCalls.isEmpty ? plan.toolCalls : nil
+        var logprobs: [JSONValue] = []
+        for (position, piece) in plan.pieces.enumerated() where aggregate {
+            if case .text(let t) = piece, let entry = logprobEntry(t, position: position) { logprobs.append(entry) }
+        }
         return body(
             text: aggregate ? plan.text : "", thinking: thinking, toolCalls: calls,
-            done: true, doneReason: plan.doneReason, metrics: metrics
+            done: true, doneReason: plan.doneReason, logprobs: logprobs, metrics: metrics
         )
     }
 
     /// The immediate answer to an empty request: `done_reason` `load` or `unload`.
     func loadResponse(reason: String) -> JSONValue {
-        body(text: "", thinking: nil, toolCalls: nil, done: true, doneReason: reason, metrics: [], context: false)
+        body(text: "", thinking: nil, toolCalls: nil, done: true, doneReason: reason, logprobs: [], metrics: [], context: false)
     }
 
     private func body(
         text: String, thinking: String?, toolCalls: [JSONValue]?, done: Bool, doneReason: String?,
-        metrics: [(String, JSONValue)], context: Bool = true
+        logprobs: [JSONValue], metrics: [(String, JSONValue)], context: Bool = true
     ) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("model", .string(request.modelName)),
@@ -124,6 +145,8 @@ struct ReplyRenderer: Sendable {
                 members.append(("context", .array((0..<tokens).map { .int(Int64(128_000 + $0)) })))
             }
         }
+        // Go's `logprobs,omitempty` comes after `done_reason` (and `context`), before the metrics.
+        if !logprobs.isEmpty { members.append(("logprobs", .array(logprobs))) }
         members += metrics.map { (key: $0.0, value: $0.1) }
         return .object(members)
     }

@@ -48,7 +48,7 @@ struct OpenAICompletionRequestTests {
         (#","prompt":"x","n":2"#, "n", "Only n=1 is supported: Tollgate returns one choice per request."),
         (#","prompt":"x","best_of":3"#, "best_of", "Only best_of=1 is supported: Tollgate returns one choice per request."),
         (#","prompt":"x","echo":true"#, "echo", "echo is not supported."),
-        (#","prompt":"x","logprobs":5"#, "logprobs", "logprobs are not supported."),
+        (#","prompt":"x","logprobs":21"#, "logprobs", "Invalid value for 'logprobs': expected an integer from 0 to 20."),
         (#","prompt":"x","max_tokens":0"#, "max_tokens", "Invalid value for 'max_tokens': must be at least 1."),
         (#","prompt":"x","stop":[null]"#, "stop[0]", "Invalid type for 'stop[0]': expected a string."),
     ])

@@ -57,6 +57,7 @@ struct EncodedStream<Decoder: NativeEventDecoder, Encoder: ChatStreamEncoder>: S
         for event in decoder.decode(line: line) {
             switch event {
             case .text, .thinking, .toolCall: meter.firstToken()
+            case .logprobs: break
             case .failed(let message): failure = message
             case .finished: break
             }

@@ -121,6 +121,8 @@ struct PayloadCapture: Sendable {
             if policy.mode == .full { Self.append(piece, to: &reasoning, maxBytes: policy.maxBytes, cut: &answerCut) }
         case .toolCall(let call):
             toolCalls.append(call)
+        case .logprobs:
+            break  // not part of the logged payload
         case .finished(let completion):
             finishReason = completion.finishReason.rawValue
         case .failed:
