@@ -226,13 +226,13 @@ TOLLGATE_CONFIG_FILE=$TMP/tollgate.yaml
 tollgate_config "$TOLLGATE_CONFIG_FILE" "http://127.0.0.1:$FAKE_PORT"
 
 # start_tollgate PORT DATA_DIR LOG CONFIG [WRAPPER...]: starts `tollgate serve` (under WRAPPER when
-# given; TOLLGATE_BINARY names another build of it); sets STARTED_PID.
+# given); sets STARTED_PID.
 start_tollgate() {
   local port=$1 data=$2 logf=$3 config=$4
   shift 4
   TOLLGATE_CONFIG=$config TOLLGATE_MASTER_KEY=$MASTER_KEY DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL \
     TOLLGATE_HOST=127.0.0.1 TOLLGATE_PORT=$port TOLLGATE_DATA_DIR=$data \
-    "$@" "${TOLLGATE_BINARY:-$BIN/tollgate}" serve >"$logf" 2>&1 &
+    "$@" "$BIN/tollgate" serve >"$logf" 2>&1 &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
 }
@@ -363,15 +363,17 @@ count_instructions() {
 }
 
 if [ "$CALLGRIND" = 1 ]; then
-  command -v valgrind >/dev/null || die "valgrind not found (scripts/install-deps.sh installs it)"
+  # A valgrind that runs Swift 6.3 binaries (3.22 or later; Debian 12 has 3.19): bench/valgrind.sh.
+  # callgrind_control stays the system's: Debian 13's vgdb needs a newer libc, and 3.19's speaks the
+  # same protocol to a 3.24 valgrind.
+  command -v callgrind_control >/dev/null || die "callgrind_control not found (scripts/install-deps.sh installs valgrind)"
+  VG_BIN=$(bench/valgrind.sh) || die "no usable valgrind (bench/valgrind.sh)"
+  case "$VG_BIN" in "$ROOT"/.build-valgrind/*) export VALGRIND_LIB="$VG_BIN/../libexec/valgrind" ;; esac
   mkdir -p "$TMP/callgrind"
   if has_target tollgate; then
     cg_port=$(free_port)
-    # Debian 12's valgrind cannot read the DWARF that Swift 6.3 writes ("possibly corrupted debuginfo"):
-    # count the same code with its debug sections stripped (symbols stay, so callgrind_annotate works).
-    strip --strip-debug -o "$TMP/tollgate-nodebug" "$BIN/tollgate"
-    TOLLGATE_BINARY=$TMP/tollgate-nodebug start_tollgate "$cg_port" "$TMP/tollgate-cg-data" "$TMP/tollgate-cg.log" "$TOLLGATE_CONFIG_FILE" \
-      valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/tollgate.out" -q
+    start_tollgate "$cg_port" "$TMP/tollgate-cg-data" "$TMP/tollgate-cg.log" "$TOLLGATE_CONFIG_FILE" \
+      "$VG_BIN/valgrind" --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/tollgate.out" -q
     cg_pid=$STARTED_PID
     # In a subshell: a gateway that cannot start under valgrind costs this figure, not the whole run.
     ( wait_http "http://127.0.0.1:$cg_port/health/live" 180 "$cg_pid" "tollgate (callgrind)" "$TMP/tollgate-cg.log" ) ||
@@ -389,7 +391,7 @@ if [ "$CALLGRIND" = 1 ]; then
   if has_target nginx; then
     cg_port=$(free_port)
     start_nginx "$TMP/nginx-cg" "$cg_port" \
-      valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/nginx.out" -q
+      "$VG_BIN/valgrind" --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/nginx.out" -q
     cg_pid=$STARTED_PID
     ( wait_http "http://127.0.0.1:$cg_port/api/version" 60 "$cg_pid" "nginx (callgrind)" "$TMP/nginx-cg/error.log" ) ||
       { log "WARNING: nginx did not start under valgrind: no instruction count for it"; cg_pid=""; }
