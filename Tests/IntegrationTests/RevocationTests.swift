@@ -9,40 +9,48 @@ import Testing
 struct RevocationTests {
     static let master = "sk-master-revocation-test-0123456789"
     static let chat = #"{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}"#
+    private let http = HTTP.shared
 
-    @Test("A key revoked through one gateway fails on the other within one second")
-    func revocationReachesEveryGateway() async throws {
+    /// Two gateway processes on one fresh database, Redis at `redisURL` and one fake Ollama, for `body`.
+    private func withTwoGateways(
+        redisURL: String, _ body: (_ first: GatewayProcess, _ second: GatewayProcess) async throws -> Void
+    ) async throws {
         let fake = try await FakeOllama.start()
         let database = try await TestServices.freshDatabase()
-        async let startFirst = GatewayProcess.start(databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
-        async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
+        async let startFirst = GatewayProcess.start(databaseURL: database, redisURL: redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
+        async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
         let (first, second) = try await (startFirst, startSecond)
         defer {
             first.terminate()
             second.terminate()
         }
-        let http = HTTP.shared
-
-        for revoke in ["block", "delete", "regenerate"] {
-            let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
-            let secret = try #require(HTTP.json(created.body)?["key"] as? String)
-            // The second gateway learns the key (and caches it).
-            for _ in 0..<3 {
-                #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
-            }
-            let body = revoke == "delete" ? #"{"keys":["\#(secret)"]}"# : #"{"key":"\#(secret)"}"#
-            let revoked = try await http.request("POST", first.baseURL + "/key/\(revoke)", json: body, key: Self.master)
-            #expect(revoked.status == 200)
-            let start = ContinuousClock.now
-            var status = 200
-            while status == 200 && start.duration(to: .now) < .seconds(3) {
-                status = try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
-                if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            #expect(status == 401, "\(revoke): the second gateway still accepts the key")
-            #expect(start.duration(to: .now) < .seconds(1), "\(revoke) took \(start.duration(to: .now)) to reach the second gateway")
-        }
+        try await body(first, second)
         await fake.stop()
+    }
+
+    @Test("A key revoked through one gateway fails on the other within one second")
+    func revocationReachesEveryGateway() async throws {
+        try await withTwoGateways(redisURL: try TestServices.redisURL) { first, second in
+            for revoke in ["block", "delete", "regenerate"] {
+                let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
+                let secret = try #require(HTTP.json(created.body)?["key"] as? String)
+                // The second gateway learns the key (and caches it).
+                for _ in 0..<3 {
+                    #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+                }
+                let body = revoke == "delete" ? #"{"keys":["\#(secret)"]}"# : #"{"key":"\#(secret)"}"#
+                let revoked = try await http.request("POST", first.baseURL + "/key/\(revoke)", json: body, key: Self.master)
+                #expect(revoked.status == 200)
+                let start = ContinuousClock.now
+                var status = 200
+                while status == 200 && start.duration(to: .now) < .seconds(3) {
+                    status = try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
+                    if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                #expect(status == 401, "\(revoke): the second gateway still accepts the key")
+                #expect(start.duration(to: .now) < .seconds(1), "\(revoke) took \(start.duration(to: .now)) to reach the second gateway")
+            }
+        }
     }
 
     @Test("After a Redis restart, a block made through one gateway is enforced by the other within 1 s of Redis being back")
@@ -50,42 +58,33 @@ struct RevocationTests {
         let redis = try PrivateRedis()
         try await redis.start()
         defer { redis.stop() }
-        let fake = try await FakeOllama.start()
-        let database = try await TestServices.freshDatabase()
-        async let startFirst = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
-        async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
-        let (first, second) = try await (startFirst, startSecond)
-        defer {
-            first.terminate()
-            second.terminate()
-        }
-        let http = HTTP.shared
-        let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
-        let secret = try #require(HTTP.json(created.body)?["key"] as? String)
-        // A itself has used Redis (its command connection is the one a restart leaves stale).
-        #expect(try await http.request("POST", first.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+        try await withTwoGateways(redisURL: redis.url) { first, second in
+            let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
+            let secret = try #require(HTTP.json(created.body)?["key"] as? String)
+            // A itself has used Redis (its command connection is the one a restart leaves stale).
+            #expect(try await http.request("POST", first.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
 
-        redis.stop()
-        try await redis.start()
-        let back = ContinuousClock.now
-        // B learns the key again once it has re-subscribed, and caches it.
-        while back.duration(to: .now) < .milliseconds(600) {
-            #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
-            try await Task.sleep(for: .milliseconds(50))
+            redis.stop()
+            try await redis.start()
+            let back = ContinuousClock.now
+            // B learns the key again once it has re-subscribed, and caches it.
+            while back.duration(to: .now) < .milliseconds(600) {
+                #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let blockedAt = ContinuousClock.now
+            let blocked = try await http.request("POST", first.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master)
+            #expect(blocked.status == 200)
+            var status = 200
+            while status == 200 && back.duration(to: .now) < .seconds(5) {
+                status = try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
+                if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let enforced = back.duration(to: .now)
+            #expect(status == 401, "the second gateway still accepts the blocked key")
+            #expect(enforced < .seconds(1), "the block reached the second gateway \(enforced) after Redis was back")
+            print("block enforced on the second gateway \(enforced) after Redis was back, \(blockedAt.duration(to: .now)) after the block was sent")
         }
-        let blockedAt = ContinuousClock.now
-        let blocked = try await http.request("POST", first.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master)
-        #expect(blocked.status == 200)
-        var status = 200
-        while status == 200 && back.duration(to: .now) < .seconds(5) {
-            status = try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
-            if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        let enforced = back.duration(to: .now)
-        #expect(status == 401, "the second gateway still accepts the blocked key")
-        #expect(enforced < .seconds(1), "the block reached the second gateway \(enforced) after Redis was back")
-        print("block enforced on the second gateway \(enforced) after Redis was back, \(blockedAt.duration(to: .now)) after the block was sent")
-        await fake.stop()
     }
 
     @Test("A block made while Redis is down says propagation is pending, and is enforced everywhere within 1 s of Redis being back")
@@ -93,45 +92,36 @@ struct RevocationTests {
         let redis = try PrivateRedis()
         try await redis.start()
         defer { redis.stop() }
-        let fake = try await FakeOllama.start()
-        let database = try await TestServices.freshDatabase()
-        async let startFirst = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
-        async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
-        let (first, second) = try await (startFirst, startSecond)
-        defer {
-            first.terminate()
-            second.terminate()
-        }
-        let http = HTTP.shared
-        let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
-        let secret = try #require(HTTP.json(created.body)?["key"] as? String)
-        #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+        try await withTwoGateways(redisURL: redis.url) { first, second in
+            let created = try await http.request("POST", first.baseURL + "/key/generate", json: "{}", key: Self.master)
+            let secret = try #require(HTTP.json(created.body)?["key"] as? String)
+            #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
 
-        redis.stop()
-        let blocked = try await http.request("POST", first.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master)
-        #expect(blocked.status == 200)
-        #expect(HTTP.json(blocked.body)?["propagation"] as? String == "pending", "\(blocked.body)")
-        // B cannot hear of it, so it trusts nothing it cached for more than a second.
-        let start = ContinuousClock.now
-        var status = 200
-        while status == 200 && start.duration(to: .now) < .seconds(5) {
-            status = (try? await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status) ?? 0
-            if status != 401 { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(status == 401, "the second gateway accepted the blocked key during the outage")
-        #expect(start.duration(to: .now) < .milliseconds(1500))
+            redis.stop()
+            let blocked = try await http.request("POST", first.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master)
+            #expect(blocked.status == 200)
+            #expect(HTTP.json(blocked.body)?["propagation"] as? String == "pending", "\(blocked.body)")
+            // B cannot hear of it, so it trusts nothing it cached for more than a second.
+            let start = ContinuousClock.now
+            var status = 200
+            while status == 200 && start.duration(to: .now) < .seconds(5) {
+                status = (try? await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status) ?? 0
+                if status != 401 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(status == 401, "the second gateway accepted the blocked key during the outage")
+            #expect(start.duration(to: .now) < .milliseconds(1500))
 
-        try await redis.start()
-        let back = ContinuousClock.now
-        // After Redis returns, the block holds on B (cache re-validated), and an unblock reaches B at once.
-        while back.duration(to: .now) < .seconds(1) {
-            #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 401)
-            try await Task.sleep(for: .milliseconds(50))
+            try await redis.start()
+            let back = ContinuousClock.now
+            // After Redis returns, the block holds on B (cache re-validated), and an unblock reaches B at once.
+            while back.duration(to: .now) < .seconds(1) {
+                #expect(try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 401)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let unblocked = try await http.request("POST", first.baseURL + "/key/unblock", json: #"{"key":"\#(secret)"}"#, key: Self.master)
+            #expect(unblocked.status == 200)
+            #expect(HTTP.json(unblocked.body)?["propagation"] == nil, "\(unblocked.body)")
         }
-        let unblocked = try await http.request("POST", first.baseURL + "/key/unblock", json: #"{"key":"\#(secret)"}"#, key: Self.master)
-        #expect(unblocked.status == 200)
-        #expect(HTTP.json(unblocked.body)?["propagation"] == nil, "\(unblocked.body)")
-        await fake.stop()
     }
 
     @Test("After creation the secret is nowhere: not in the database, the logs, or any later response")
@@ -139,7 +129,6 @@ struct RevocationTests {
         let fake = try await FakeOllama.start()
         let database = try await TestServices.freshDatabase()
         let gateway = try await GatewayProcess.start(databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master)
-        let http = HTTP.shared
         let created = try await http.request(
             "POST", gateway.baseURL + "/user/new", json: #"{"user_id":"hana","max_budget":1}"#, key: Self.master
         )

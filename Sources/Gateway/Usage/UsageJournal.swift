@@ -494,9 +494,11 @@ final class UsageJournal: Sendable {
         defer { closeDescriptor(descriptor) }
         var length = count ?? 0
         if count == nil {
-            var info = stat()
-            guard fstat(descriptor, &info) == 0 else { throw UsageJournalError.posix("cannot stat \(path)") }
-            length = max(0, Int(info.st_size) - offset)
+            // The size by seeking to the end (reads below are positioned): `stat` is declared by both Glibc
+            // and Dispatch's C module, which release builds refuse to choose between.
+            let end = lseek(descriptor, 0, SEEK_END)
+            guard end >= 0 else { throw UsageJournalError.posix("cannot size \(path)") }
+            length = max(0, Int(end) - offset)
         }
         var bytes = [UInt8](repeating: 0, count: length)
         var done = 0
