@@ -93,6 +93,11 @@ export TOLLGATE_TEST_SERVICES_DIR="$TMP"
 export TOLLGATE_TEST_SERVICES_SCRIPT="$ROOT/scripts/services.sh"
 log "services: DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL"
 
+# Screenshots of each dashboard page from the browser test (DashboardBrowserTests), for a reviewer to look at.
+TOLLGATE_SCREENSHOTS=${TOLLGATE_SCREENSHOTS:-$ROOT/.build/screenshots}
+export TOLLGATE_SCREENSHOTS
+log "dashboard screenshots: $TOLLGATE_SCREENSHOTS"
+
 # --- 5. Run the tests ----------------------------------------------------------------------------
 OUT=.build-test
 mkdir -p "$OUT"

@@ -31,8 +31,8 @@ struct SVGChart: Sendable {
     /// What each bucket spans (3600 for hourly points, 86400 for daily ones).
     var step: TimeInterval
     var timeZone: TimeZone
-    var width = 600.0
-    var height = 180.0
+    var width = 480.0
+    var height = 170.0
     /// How y values are written on the axis and in tooltips.
     var format: @Sendable (Double) -> String = { UIFormat.compact($0) }
 
@@ -67,8 +67,10 @@ struct SVGChart: Sendable {
         parts.append("<line class=\"axis-line\" x1=\"\(n(left))\" y1=\"\(n(top + plotHeight))\" x2=\"\(n(width - right))\" y2=\"\(n(top + plotHeight))\"/>")
         for tick in xTicks() {
             let x = xPosition(tick.time)
+            // A label at either end of the axis is aligned inwards, so that it is not cut off.
+            let anchor = x > width - right - 20 ? "end" : x < left + 20 ? "start" : "middle"
             parts.append(
-                "<line class=\"tick\" x1=\"\(n(x))\" y1=\"\(n(top + plotHeight))\" x2=\"\(n(x))\" y2=\"\(n(top + plotHeight + 4))\"/><text class=\"axis\" x=\"\(n(x))\" y=\"\(n(height - 6))\" text-anchor=\"middle\">\(tick.label)</text>"
+                "<line class=\"tick\" x1=\"\(n(x))\" y1=\"\(n(top + plotHeight))\" x2=\"\(n(x))\" y2=\"\(n(top + plotHeight + 4))\"/><text class=\"axis\" x=\"\(n(x))\" y=\"\(n(height - 6))\" text-anchor=\"\(anchor)\">\(tick.label)</text>"
             )
         }
         if kept.allSatisfy(\.points.isEmpty) {

@@ -90,9 +90,9 @@ enum UIAssets {
         .tops { display: grid; grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr)); gap: .75rem; margin-top: 1rem; }
         figure.chart { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .6rem; }
         figcaption { font-weight: 600; font-size: .9rem; margin-bottom: .25rem; }
-        svg.chart { width: 100%; height: auto; aspect-ratio: 600 / 180; display: block; }
+        svg.chart { width: 100%; height: auto; aspect-ratio: 480 / 170; display: block; }
         svg .grid { stroke: var(--line); stroke-width: 1; } svg .axis-line, svg .tick { stroke: #9aa4b5; }
-        svg text.axis { fill: var(--muted); font-size: 11px; } svg text.empty { fill: var(--muted); font-size: 13px; }
+        svg text.axis { fill: var(--muted); font-size: 12px; } svg text.empty { fill: var(--muted); font-size: 13px; }
         svg .bar.series-0 { fill: var(--s0); } svg .line { fill: none; stroke-width: 2; }
         svg .line.series-0 { stroke: var(--s0); } svg .line.series-1 { stroke: var(--s1); }
         svg .dot.series-0 { fill: var(--s0); } svg .dot.series-1 { fill: var(--s1); }

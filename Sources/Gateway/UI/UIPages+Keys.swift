@@ -51,24 +51,24 @@ extension UIPages {
     }
 
     @Sendable func keyDetail(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
-        let hash = try page.parameters.require("hash")
+        let hash = try Self.pathValue(page, "hash")
         let row = try await routes.keys.info(reference: hash)
         return render("Key " + (row.text("alias") ?? row.text("display") ?? ""), section: "/ui/keys", page, keyBody(row, page: page))
     }
 
     /// `update`, `block`, `unblock`, `regenerate` or `delete` the key in the path.
     @Sendable func keyAction(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
-        let hash = try page.parameters.require("hash")
+        let hash = try Self.pathValue(page, "hash")
         let form = page.form ?? UIForm(values: [:])
         let named = AdminFields(object: ["key": hash])
-        switch try page.parameters.require("action") {
+        switch try Self.pathValue(page, "action") {
         case "update":
             var object = try form.keyFields(clearing: true).object
             object["key"] = hash
             let change = try await routes.keys.update(AdminFields(object: object), actor: "master")
             return render("Key saved", section: "/ui/keys", page, UILayout.message("Saved.", kind: "notice") + keyBody(change.row, page: page))
         case "block", "unblock":
-            let blocked = try page.parameters.require("action") == "block"
+            let blocked = try Self.pathValue(page, "action") == "block"
             let change = try await routes.keys.setBlocked(blocked, named, actor: "master")
             let note = blocked ? "Blocked: every gateway now refuses this key." : "Unblocked."
             return render("Key " + (blocked ? "blocked" : "unblocked"), section: "/ui/keys", page, UILayout.message(note, kind: "notice") + keyBody(change.row, page: page))

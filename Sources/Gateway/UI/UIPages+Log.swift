@@ -46,7 +46,7 @@ extension UIPages {
     }
 
     @Sendable func requestDetail(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
-        let id = try page.parameters.require("id")
+        let id = try Self.pathValue(page, "id")
         let result = try await routes.logs.page(UsageParameters(query: ["request_id": id, "include_payload": "true", "limit": "1"]))
         guard let entry = result.data.first else { throw GatewayError(.notFound, "No request with this id is in the log.") }
         func ns(_ name: String) -> String { entry.integer(name).map { UIFormat.milliseconds(Double($0) / 1_000_000) } ?? "–" }

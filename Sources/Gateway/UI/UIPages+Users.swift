@@ -25,7 +25,7 @@ extension UIPages {
     }
 
     @Sendable func userDetail(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
-        let id = try page.parameters.require("id")
+        let id = try Self.pathValue(page, "id")
         guard let row = try await routes.keyStore.userRow(id: id) else { throw UserAdminRoutes.notFound() }
         var search = KeySearch()
         search.userID = id

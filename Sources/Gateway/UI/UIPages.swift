@@ -11,6 +11,13 @@ struct UIPages: Sendable {
         UISecurity.page(UILayout.page(title: title, current: section, csrf: page.csrf, body))
     }
 
+    /// A path parameter, percent-decoded (a user id may hold any character).
+    static func pathValue(_ page: DashboardRoutes.Page, _ name: String) throws -> String {
+        let raw = try page.parameters.require(name)
+        guard let value = raw.removingPercentEncoding else { throw GatewayError(.invalidRequest, "The path is not valid percent-encoded text.") }
+        return value
+    }
+
     /// A page-number parameter (1 when absent), refused with a 400 when not a positive integer up to a million.
     static func pageNumber(_ page: DashboardRoutes.Page) throws -> Int {
         try UsageParameters(query: page.query).integer("page", in: 1...1_000_000, default: 1)
