@@ -31,8 +31,9 @@ extension UIPages {
             <button type="submit">Filter</button></form>
             """
         let query: [(String, String?)] = [("q", search.text), ("user", search.userID), ("status", status), ("expiring", page.query["expiring"])]
+        let deleted: HTML = page.query["deleted"] != nil ? UILayout.message("The key is deleted; every gateway refuses it.", kind: "notice") : ""
         let body: HTML = """
-            <section class="card"><h2>New key</h2>\(createForm(csrf: page.csrf))</section>
+            \(deleted)<section class="card"><h2>New key</h2>\(createForm(csrf: page.csrf))</section>
             <section class="card"><h2>Keys <small>\(UIFormat.integer(total)) in all</small></h2>\(filters)\(table)\
             \(Self.pager(path: "/ui/keys", query: query, page: search.page, totalPages: max(1, (total + search.size - 1) / search.size)))</section>
             """

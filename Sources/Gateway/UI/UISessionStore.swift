@@ -53,12 +53,6 @@ struct UISessionStore: Sendable {
         _ = try await redis.send(["ZREM", Self.indexKey, key])
     }
 
-    /// How many sessions the index holds (expired ones are dropped on the next sign-in).
-    func count() async throws -> Int {
-        if case .integer(let count) = try await redis.send(["ZCARD", Self.indexKey]) { return Int(count) }
-        return 0
-    }
-
     static func key(_ token: String) -> String { keyPrefix + KeySecret.hash(token) }
 
     /// 32 bytes from the system's CSPRNG, URL-safe base64 (43 characters).
