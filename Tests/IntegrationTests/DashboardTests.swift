@@ -126,8 +126,14 @@ struct DashboardTests {
         }
     }
 
+    /// Runs in its own Redis database: trimming the shared session index would end the sessions of the
+    /// other dashboard tests running beside it.
     @Test func sessionsAreBoundedOldestEndFirst() async throws {
-        try await GatewayHarness.run(configure: { $0.ui.maxSessions = 2 }) { gateway in
+        let base = try TestServices.redisURL
+        let scheme = try #require(base.range(of: "://"))
+        let server = base[scheme.upperBound...].prefix { $0 != "/" }
+        let ownDatabase = String(base[..<scheme.upperBound]) + server + "/7"
+        try await GatewayHarness.run(configure: { $0.ui.maxSessions = 2; $0.redis.url = ownDatabase }) { gateway in
             var first = DashboardClient(gateway)
             try await first.signIn()
             // Later sign-ins expire later; past the bound the earliest-ending session goes.
