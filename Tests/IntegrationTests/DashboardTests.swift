@@ -77,6 +77,10 @@ struct DashboardTests {
                 #expect(page.status == .ok, "\(path)")
                 #expect(!page.text.contains(secret), "\(path) shows the secret after its creation")
             }
+            // A form larger than its bound (UIForm.maxBytes, 64 KiB) is refused.
+            let huge = try await ui.post("/ui/keys", [("metadata", String(repeating: "x", count: 64 * 1024 + 1))])
+            #expect(huge.status == .contentTooLarge)
+            #expect(huge.text.contains("The form is too large."))
             // A value the REST API refuses is refused here with the same message.
             let bad = try await ui.post("/ui/keys", [("key_alias", "bad"), ("rpm_limit", "-1")])
             #expect(bad.status == .badRequest)
