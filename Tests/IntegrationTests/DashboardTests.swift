@@ -47,6 +47,15 @@ struct DashboardTests {
         }
     }
 
+    @Test func turnedOffThereIsNoDashboard() async throws {
+        try await GatewayHarness.run(configure: { $0.ui.enabled = false }) { gateway in
+            for path in ["/ui/login", "/ui/overview", "/ui/assets/app.js"] {
+                let response = try await gateway.get(path, key: "")
+                #expect(response.status == .notFound, "\(path)")
+            }
+        }
+    }
+
     @Test func aFormWithoutTheSessionsTokenIsRefused() async throws {
         try await GatewayHarness.run { gateway in
             var ui = DashboardClient(gateway)

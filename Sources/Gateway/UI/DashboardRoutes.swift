@@ -63,7 +63,7 @@ struct DashboardRoutes: Sendable {
     // MARK: Sessions
 
     /// Wraps a page: no live session → the sign-in page; a POST without the session's CSRF token → 403;
-    /// an admin error → the error page with its status and message.
+    /// an admin error → the error page with its status and message; any other failure → a 503 page (details logged).
     func signedIn(_ handler: @escaping Handler) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
         { request, context in
             guard let token = UISecurity.cookie(UISecurity.sessionCookie, in: request) else { return UISecurity.redirect("/ui/login") }
@@ -92,6 +92,10 @@ struct DashboardRoutes: Sendable {
                 return errorPage(error.error.message, status: error.status, csrf: session.csrf)
             } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
                 return errorPage("The form is too large.", status: .contentTooLarge, csrf: session.csrf)
+            } catch {
+                // PostgreSQL or Redis failed under the page: the details go to the log, not the page.
+                context.logger.error("dashboard page failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+                return errorPage("The page could not be read (the database may be unavailable); see the gateway's log for request \(context.requestID).", status: .serviceUnavailable, csrf: session.csrf)
             }
         }
     }
