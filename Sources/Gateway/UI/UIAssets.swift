@@ -64,7 +64,8 @@ enum UIAssets {
         pre { white-space: pre-wrap; word-break: break-all; background: var(--bg); padding: .5rem; border-radius: 4px; max-height: 24rem; overflow: auto; }
         form.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .75rem; align-items: end; }
         form.grid .wide { grid-column: 1 / -1; }
-        form.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin-bottom: .75rem; }
+        form.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: flex-start; margin-bottom: .75rem; }
+        form.filters > button { margin-top: 1.3rem; }
         label { display: flex; flex-direction: column; gap: .2rem; font-size: .85rem; color: var(--muted); }
         label small { font-size: .75rem; }
         input, select, textarea, button { font: inherit; padding: .4rem .55rem; border: 1px solid #c3cad6; border-radius: 5px; color: var(--ink); background: #fff; }

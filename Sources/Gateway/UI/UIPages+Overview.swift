@@ -82,6 +82,7 @@ extension UIPages {
             <section class="tiles">\(tiles.map { "<div class=\"tile\"><span>\($0.0)</span><strong>\($0.1)</strong></div>" as HTML })</section>
             <section class="charts">\(charts)</section>
             <section class="tops">\(top)</section>
+            <p class="muted">Top lists count the whole UTC days the window touches (daily totals).</p>
             """
         return render("Overview", section: "/ui/overview", page, body)
     }
