@@ -9,11 +9,16 @@
 #   spend/logs deep page    the same, 100 rows from a cursor ~6,000 rows deep
 #   usage by day            /usage?group_by=day over the 90 days (all keys)
 #   usage by key,model      /usage?group_by=key,model over the 90 days
+# and then the dashboard's pages (signed in with the master key) on the same data: overview (24 h, 30 d),
+# keys, the request log (first page, one key, a deep cursor page), a request's detail, usage by day and by
+# key, users and the audit log.
 # Then prints the plans (EXPLAIN ANALYZE) of the equivalent SQL, to check the indexes are used.
 # Output: a table on stdout, also saved to bench/results/usage-queries.txt (plans in
 # bench/results/usage-queries-plans.txt).
 #
-# Knobs: BENCH_ROWS=1000000  BENCH_RUNS=7  BENCH_SKIP_BUILD=1 (use the existing .build/release/tollgate)
+# Knobs: BENCH_ROWS=1000000  BENCH_RUNS=7  BENCH_SKIP_BUILD=1 (use the existing binary)
+#        BENCH_BIN=.build/release (the directory of the tollgate binary; .build/debug with BENCH_SKIP_BUILD=1
+#        measures a debug build, slower than release)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +27,7 @@ cd "$ROOT"
 ROWS=${BENCH_ROWS:-1000000}
 RUNS=${BENCH_RUNS:-7}
 MASTER_KEY=bench-master-key
-BIN=.build/release
+BIN=${BENCH_BIN:-.build/release}
 RESULTS=bench/results
 
 log() { echo "usage-bench: $*" >&2; }
@@ -159,6 +164,42 @@ mkdir -p "$RESULTS"
   printf '%-58s %10s\n' "/usage?group_by=day&api_key=…, 90 days" "$(time_ms "/usage?group_by=day&api_key=$KEY_HASH&start_date=$QUARTER_AGO&end_date=$TODAY")"
   printf '%-58s %10s\n' "/key/daily/activity, 90 days" "$(time_ms "/key/daily/activity?start_date=$QUARTER_AGO&end_date=$TODAY")"
 } | tee "$RESULTS/usage-queries.txt"
+
+# --- Dashboard pages ---------------------------------------------------------------------------------
+# Sign in as a browser does: the sign-in form's token and cookie, then the master key for a session cookie.
+JAR="$TMP/cookies"
+SIGNIN_TOKEN=$(curl -s -c "$JAR" "$BASE/ui/login" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
+[ "$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -c "$JAR" --data-urlencode "master_key=$MASTER_KEY" \
+  --data-urlencode "csrf=$SIGNIN_TOKEN" "$BASE/ui/login")" = 303 ] || die "dashboard sign-in failed"
+
+# page_ms PATH -> median wall time in ms of RUNS GETs of a dashboard page (after one warm-up), each a 200.
+page_ms() {
+  local path=$1 times=() code t
+  curl -s -o /dev/null -b "$JAR" "$BASE$path"
+  for _ in $(seq 1 "$RUNS"); do
+    read -r code t < <(curl -s -o "$TMP/page.html" -w '%{http_code} %{time_total}\n' -b "$JAR" "$BASE$path")
+    [ "$code" = 200 ] || die "GET $path answered $code: $(head -c 300 "$TMP/page.html")"
+    times+=("$t")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v n="$RUNS" '{a[NR]=$1} END {printf "%.1f", a[int((n+1)/2)] * 1000}'
+}
+REQUEST_ID=$(sql -tAc "SELECT request_id FROM request_log WHERE key_id = '$KEY_ID' ORDER BY started_at DESC LIMIT 1")
+{
+  echo
+  echo "Dashboard pages on the same data (median of $RUNS runs, ms)"
+  printf '%-58s %10s\n' "page" "ms"
+  printf '%-58s %10s\n' "/ui/overview (24 h, hourly from request_log)" "$(page_ms "/ui/overview")"
+  printf '%-58s %10s\n' "/ui/overview?range=30d (daily from usage_daily)" "$(page_ms "/ui/overview?range=30d")"
+  printf '%-58s %10s\n' "/ui/keys" "$(page_ms "/ui/keys")"
+  printf '%-58s %10s\n' "/ui/log (first page, 50 rows)" "$(page_ms "/ui/log")"
+  printf '%-58s %10s\n' "/ui/log one key, one month" "$(page_ms "/ui/log?api_key=$KEY_HASH&start_date=$MONTH_AGO")"
+  printf '%-58s %10s\n' "/ui/log one key, 6,000 rows deep via cursor" "$(page_ms "/ui/log?api_key=$KEY_HASH&start_date=$MONTH_AGO&end_date=$TODAY&cursor=$CURSOR")"
+  printf '%-58s %10s\n' "/ui/log/<id> (a request's detail)" "$(page_ms "/ui/log/$REQUEST_ID")"
+  printf '%-58s %10s\n' "/ui/usage?group_by=day (30 days)" "$(page_ms "/ui/usage?group_by=day")"
+  printf '%-58s %10s\n' "/ui/usage?group_by=key (30 days)" "$(page_ms "/ui/usage?group_by=key")"
+  printf '%-58s %10s\n' "/ui/users" "$(page_ms "/ui/users")"
+  printf '%-58s %10s\n' "/ui/audit" "$(page_ms "/ui/audit")"
+} | tee -a "$RESULTS/usage-queries.txt"
 
 # --- Plans of the same queries ---------------------------------------------------------------------
 CURSOR_TEXT=$(python3 -c "import base64,sys; c=sys.argv[1]; print(base64.urlsafe_b64decode(c + '=' * (-len(c) % 4)).decode())" "$CURSOR")

@@ -8,6 +8,7 @@ packages=(
   postgresql redis-server                                      # private services for run and test
   nginx-light wrk valgrind                                     # benchmark: bare reverse proxy, load generator, instruction counts
   python3 python3-venv                                         # SDK client tests
+  chromium chromium-driver                                     # dashboard browser tests (selenium, headless)
 )
 
 missing=()

@@ -33,8 +33,9 @@ scripts/check-deploy.sh
 # Packages the tests' Python clients need: the official SDKs that Tests/clients/*.py drive
 # (SDKClientTests) and Prometheus's parser (OperationsTests). Add to this list when a test needs
 # more; the venv is updated on the next run. openai-agents: the Agents SDK (Responses API);
-# openai-codex-cli-bin and claude-agent-sdk carry the real Codex and Claude Code binaries (AgentCLITests).
-PY_PACKAGES=(openai anthropic ollama prometheus_client openai-agents openai-codex-cli-bin claude-agent-sdk)
+# openai-codex-cli-bin and claude-agent-sdk carry the real Codex and Claude Code binaries (AgentCLITests);
+# selenium drives Debian's headless chromium through chromedriver (DashboardBrowserTests).
+PY_PACKAGES=(openai anthropic ollama prometheus_client openai-agents openai-codex-cli-bin claude-agent-sdk selenium)
 VENV=.build-venv
 stamp="$VENV/.tollgate-packages"
 want="${PY_PACKAGES[*]}"
@@ -91,6 +92,11 @@ export DATABASE_URL REDIS_URL
 export TOLLGATE_TEST_SERVICES_DIR="$TMP"
 export TOLLGATE_TEST_SERVICES_SCRIPT="$ROOT/scripts/services.sh"
 log "services: DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL"
+
+# Screenshots of each dashboard page from the browser test (DashboardBrowserTests), for a reviewer to look at.
+TOLLGATE_SCREENSHOTS=${TOLLGATE_SCREENSHOTS:-$ROOT/.build/screenshots}
+export TOLLGATE_SCREENSHOTS
+log "dashboard screenshots: $TOLLGATE_SCREENSHOTS"
 
 # --- 5. Run the tests ----------------------------------------------------------------------------
 OUT=.build-test

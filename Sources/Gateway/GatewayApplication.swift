@@ -124,6 +124,14 @@ public enum GatewayApplication {
         admin.get("spend/logs", use: UsageSpendLogRoutes(store: usageStore).logs)
         admin.get("usage", use: UsageReportRoutes(store: usageStore, catalog: catalog, now: now).usage)
         UsageDailyActivityRoutes(store: usageStore, catalog: catalog, now: now).register(on: admin)
+        if config.ui.enabled {
+            DashboardRoutes(
+                sessions: UISessionStore(redis: redis, ttlSeconds: config.ui.sessionTTLSeconds, maxSessions: config.ui.maxSessions, now: now),
+                masterKey: masterKey, failures: failedAuth, keys: keyAdmin.service, keyStore: keyStore,
+                logs: UsageSpendLogRoutes(store: usageStore), usage: UsageReportRoutes(store: usageStore, catalog: catalog, now: now),
+                usageStore: usageStore, fleet: fleet, settings: config.ui, now: now
+            ).register(on: router)
+        }
         let retention = UsageRetention(pool: pool, config: config.usage, responsesDays: config.responses.retentionDays, logger: logger, now: now)
 
         let deadlines = ClientDeadlines(config.server)

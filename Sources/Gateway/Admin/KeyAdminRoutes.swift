@@ -4,12 +4,15 @@ import Hummingbird
 import Postgres
 
 /// The key-management API (`/key/*`), following LiteLLM's paths, fields and shapes so admin scripts
-/// written for LiteLLM work unchanged. Master key only.
+/// written for LiteLLM work unchanged. Master key only. Each handler reads its body and answers;
+/// the actions themselves are ``KeyAdminService``'s, which the dashboard calls too.
 struct KeyAdminRoutes: Sendable {
     let store: KeyStore
     let events: KeyEvents
     let catalog: ModelCatalog
     let maxBodyBytes: Int
+
+    var service: KeyAdminService { KeyAdminService(store: store, events: events, catalog: catalog) }
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.post("key/generate", use: generate)
@@ -27,46 +30,16 @@ struct KeyAdminRoutes: Sendable {
 
     @Sendable func generate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let fields = try await AdminBody.read(request, limit: maxBodyBytes)
-        let generated = try await generate(fields: fields, actor: context.identity?.keyID ?? "master")
+        let generated = try await service.generate(fields, actor: Self.actor(context))
         return AdminResponse.json(AdminResponse.key(generated.row, secret: generated.secret))
-    }
-
-    /// Makes a key from `fields`; returns its secret (shown this once) and its stored row.
-    func generate(fields: AdminFields, actor: String) async throws -> (secret: String, row: [String: Any]) {
-        var columns = ColumnValues()
-        try await readKeyFields(fields, into: &columns)
-        let secret = KeySecret.generate()
-        let hash = KeySecret.hash(secret)
-        columns.set("id", .text(UUID().uuidString.lowercased()), as: "$::uuid")
-        columns.set("key_hash", .text(hash))
-        columns.set("display", .text(KeySecret.display(secret)))
-        columns.set("created_by", .text(actor))
-        let userID = try fields.string("user_id")
-        let insert = columns
-        let entry = try await uniqueAlias {
-            try await store.change(actor: actor) { connection in
-                if let userID {
-                    // LiteLLM creates a user on first reference; so do we, with no limits of its own.
-                    try connection.query("INSERT INTO users (user_id) VALUES ($1) ON CONFLICT DO NOTHING", [.text(userID)])
-                }
-                let row = try connection.query(
-                    "INSERT INTO api_keys (\(insert.columns)) VALUES (\(insert.placeholders(from: 1))) RETURNING row_to_json(api_keys)::text AS row",
-                    insert.values
-                )
-                return AuditEntry(action: "key.generate", targetType: "key", targetID: hash, before: nil, after: returnedRow(row))
-            }
-        }
-        await events.changed([hash])
-        return (secret, entry?.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:])
     }
 
     @Sendable func info(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         guard let reference = request.uri.queryParameters["key"].map(String.init) else {
             throw GatewayError(.invalidRequest, "Missing required parameter: 'key'.", param: "key")
         }
-        let hash = try Self.hash(naming: reference)
-        guard let row = try await store.keyRow(hash: hash) else { throw Self.notFound() }
-        return AdminResponse.json(["key": hash, "info": AdminResponse.key(row)])
+        let row = try await service.info(reference: reference)
+        return AdminResponse.json(["key": row["key_hash"] ?? NSNull(), "info": AdminResponse.key(row)])
     }
 
     @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -87,12 +60,8 @@ struct KeyAdminRoutes: Sendable {
 
     @Sendable func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let fields = try await AdminBody.read(request, limit: maxBodyBytes)
-        let hash = try Self.hash(naming: try fields.requiredString("key"))
-        var columns = ColumnValues()
-        try await readKeyFields(fields, into: &columns)
-        let newUser = fields.isPresent("user_id") ? try fields.string("user_id") : nil
-        let (row, propagation) = try await modify(hash: hash, action: "key.update", columns: columns, actor: context.identity?.keyID, ensureUser: newUser)
-        return AdminResponse.json(AdminResponse.key(row), propagation: propagation)
+        let change = try await service.update(fields, actor: Self.actor(context))
+        return AdminResponse.json(AdminResponse.key(change.row), propagation: change.propagation)
     }
 
     @Sendable func block(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -105,31 +74,8 @@ struct KeyAdminRoutes: Sendable {
 
     @Sendable func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let fields = try await AdminBody.read(request, limit: maxBodyBytes)
-        let keys = try fields.strings("keys") ?? []
-        let aliases = try fields.strings("key_aliases") ?? []
-        guard !keys.isEmpty || !aliases.isEmpty else {
-            throw GatewayError(.invalidRequest, "Name the keys to delete in 'keys' or 'key_aliases'.", param: "keys")
-        }
-        let hashes = try keys.map { try Self.hash(naming: $0) }
-        let actor = context.identity?.keyID ?? "master"
-        var deleted: [String] = []
-        var deletedHashes: [String] = []
-        for (reference, column, value) in zip(keys, hashes).map({ ($0.0, "key_hash", $0.1) }) + aliases.map({ ($0, "alias", $0) }) {
-            let entry = try await store.change(actor: actor) { connection in
-                let row = try connection.query(
-                    "DELETE FROM api_keys k WHERE \(column) = $1 RETURNING row_to_json(k)::text AS row, key_hash", [.text(value)]
-                )
-                guard let hash = row.value(0, "key_hash") else { return nil }
-                return AuditEntry(action: "key.delete", targetType: "key", targetID: hash, before: returnedRow(row), after: nil)
-            }
-            if let entry {
-                deleted.append(reference)
-                deletedHashes.append(entry.targetID)
-            }
-        }
-        guard !deleted.isEmpty else { throw Self.notFound() }
-        let propagation = await events.changed(deletedHashes)
-        return AdminResponse.json(["deleted_keys": deleted], propagation: propagation)
+        let result = try await service.delete(fields, actor: Self.actor(context))
+        return AdminResponse.json(["deleted_keys": result.deleted], propagation: result.propagation)
     }
 
     @Sendable func regenerate(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -138,87 +84,18 @@ struct KeyAdminRoutes: Sendable {
         guard let reference = context.parameters.get("key") ?? bodyReference else {
             throw GatewayError(.invalidRequest, "Missing required parameter: 'key'.", param: "key")
         }
-        let oldHash = try Self.hash(naming: reference)
-        var columns = ColumnValues()
-        try await readKeyFields(fields, into: &columns)
-        let secret = KeySecret.generate()
-        let newHash = KeySecret.hash(secret)
-        columns.set("key_hash", .text(newHash))
-        columns.set("display", .text(KeySecret.display(secret)))
-        columns.set("last_regenerated_at", .init(Date()))
-        let (row, propagation) = try await modify(
-            hash: oldHash, action: "key.regenerate", columns: columns, actor: context.identity?.keyID, alsoInvalidate: [newHash]
-        )
-        return AdminResponse.json(AdminResponse.key(row, secret: secret), propagation: propagation)
+        let result = try await service.regenerate(reference: reference, fields: fields, actor: Self.actor(context))
+        return AdminResponse.json(AdminResponse.key(result.change.row, secret: result.secret), propagation: result.change.propagation)
     }
-
-    // MARK: Shared steps
 
     private func setBlocked(_ blocked: Bool, request: Request, context: GatewayRequestContext) async throws -> Response {
         let fields = try await AdminBody.read(request, limit: maxBodyBytes)
-        let hash = try Self.hash(naming: try fields.requiredString("key"))
-        var columns = ColumnValues()
-        columns.set("blocked", PostgresValue(blocked))
-        let (row, propagation) = try await modify(
-            hash: hash, action: blocked ? "key.block" : "key.unblock", columns: columns, actor: context.identity?.keyID
-        )
-        return AdminResponse.json(AdminResponse.key(row), propagation: propagation)
+        let change = try await service.setBlocked(blocked, fields, actor: Self.actor(context))
+        return AdminResponse.json(AdminResponse.key(change.row), propagation: change.propagation)
     }
 
-    /// Updates the key with `hash`, audits it, tells every gateway; returns the row after the change and
-    /// whether every gateway has heard of it yet.
-    /// `ensureUser`: a user the key now belongs to, created (with no limits of its own) if it is new, as
-    /// `/key/generate` does.
-    private func modify(
-        hash: String, action: String, columns: ColumnValues, actor: String?, alsoInvalidate: [String] = [], ensureUser: String? = nil
-    ) async throws -> (row: [String: Any], propagation: KeyPropagation) {
-        var columns = columns
-        columns.set("updated_at", .init(Date()))
-        let change = columns
-        let entry = try await uniqueAlias {
-            try await store.change(actor: actor ?? "master") { connection in
-                let before = try connection.query("SELECT row_to_json(k)::text AS row FROM api_keys k WHERE key_hash = $1 FOR UPDATE", [.text(hash)])
-                guard let beforeRow = returnedRow(before) else { return nil }
-                if let ensureUser {
-                    try connection.query("INSERT INTO users (user_id) VALUES ($1) ON CONFLICT DO NOTHING", [.text(ensureUser)])
-                }
-                let after = try connection.query(
-                    "UPDATE api_keys SET \(change.assignments(from: 2)) WHERE key_hash = $1 RETURNING row_to_json(api_keys)::text AS row",
-                    [.text(hash)] + change.values
-                )
-                return AuditEntry(action: action, targetType: "key", targetID: hash, before: beforeRow, after: returnedRow(after))
-            }
-        }
-        guard let entry else { throw Self.notFound() }
-        let propagation = await events.changed([hash] + alsoInvalidate)
-        return (entry.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:], propagation)
-    }
+    /// Who the audit log names for a change: the caller's key id (`master` for the master key).
+    static func actor(_ context: GatewayRequestContext) -> String { context.identity?.keyID ?? "master" }
 
-    private func readKeyFields(_ fields: AdminFields, into columns: inout ColumnValues) async throws {
-        if fields.isPresent("key_alias") { columns.set("alias", PostgresValue(try fields.string("key_alias"))) }
-        if fields.isPresent("blocked") { columns.set("blocked", PostgresValue(try fields.bool("blocked") ?? false)) }
-        if fields.isPresent("user_id") { columns.set("user_id", PostgresValue(try fields.string("user_id"))) }
-        try await LimitFields.read(fields, into: &columns) { await catalog.resolve($0) != nil }
-        try LimitFields.readExpiry(fields, into: &columns)
-    }
-
-    /// Runs `body`, turning a duplicate alias into a 409.
-    private func uniqueAlias<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as PostgresError where error.isUniqueViolation {
-            throw GatewayError(.conflict, "A key with this 'key_alias' already exists.", param: "key_alias", code: "duplicate_key_alias")
-        }
-    }
-
-    static func hash(naming reference: String) throws -> String {
-        guard let hash = KeySecret.hash(naming: reference) else {
-            throw GatewayError(.invalidRequest, "Name a key by its secret (sk-…) or its 64-digit hash.", param: "key")
-        }
-        return hash
-    }
-
-    static func notFound() -> GatewayError {
-        GatewayError(.notFound, "No such key.", param: "key", code: "key_not_found")
-    }
+    static func hash(naming reference: String) throws -> String { try KeyAdminService.hash(naming: reference) }
 }

@@ -28,6 +28,37 @@ struct UsageReportRoutes: Sendable {
         case "csv": csv = true
         default: throw UsageParameters.invalid("format", "'format' must be json or csv.")
         }
+        let report = try await report(parameters)
+        if csv { return report.csvResponse() }
+        return UsageJSON.response([
+            "start_date": report.days.lowerBound.description,
+            "end_date": report.days.upperBound.description,
+            "group_by": report.dimensions.map(\.rawValue),
+            "data": report.table.map(Self.object),
+            "totals": Self.object(report.totals.metrics),
+        ])
+    }
+
+    /// The rows of a report: each its dimension fields, then its metrics (``UsageTotals/metrics``).
+    struct Report {
+        var days: ClosedRange<UsageDay>
+        var dimensions: [UsageDimension]
+        var table: [[(name: String, value: Any?)]]
+        var totals: UsageTotals
+
+        /// The report as a CSV download, with a header line.
+        func csvResponse() -> Response {
+            let header = UsageReportRoutes.dimensionNames(dimensions) + totals.metrics.map(\.name)
+            let body = UsageCSV.render(header: header, rows: table.map { $0.map(\.value) })
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"usage.csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: body))
+            )
+        }
+    }
+
+    /// Reads the report `parameters` ask for (all but `format`); the dashboard's pages call this too.
+    func report(_ parameters: UsageParameters) async throws -> Report {
         let dimensions = try parameters.groupBy()
         var filter = UsageStore.DailyFilter(days: try parameters.dayRange(today: UsageDay(containing: now())))
         filter.keyID = try await parameters.keyID { try await store.keyID(hash: $0) }
@@ -45,21 +76,7 @@ struct UsageReportRoutes: Sendable {
             table.append(Self.dimensionFields(row, dimensions) + sums.metrics)
         }
         if dimensions.isEmpty && table.isEmpty { table.append(totals.metrics) }
-        if csv {
-            let header = (Self.dimensionNames(dimensions) + totals.metrics.map(\.name))
-            let body = UsageCSV.render(header: header, rows: table.map { $0.map(\.value) })
-            return Response(
-                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"usage.csv\""],
-                body: .init(byteBuffer: ByteBuffer(string: body))
-            )
-        }
-        return UsageJSON.response([
-            "start_date": filter.days.lowerBound.description,
-            "end_date": filter.days.upperBound.description,
-            "group_by": dimensions.map(\.rawValue),
-            "data": table.map(Self.object),
-            "totals": Self.object(totals.metrics),
-        ])
+        return Report(days: filter.days, dimensions: dimensions, table: table, totals: totals)
     }
 
     /// `usage_daily.model` holds the Ollama model that served a request: an alias is matched through it.

@@ -22,7 +22,19 @@ struct UsageSpendLogRoutes: Sendable {
     let store: UsageStore
 
     @Sendable func logs(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let parameters = UsageParameters(request)
+        let page = try await page(UsageParameters(request))
+        return UsageJSON.response(["data": page.data, "next_cursor": page.nextCursor ?? NSNull(), "has_more": page.hasMore])
+    }
+
+    /// One page of the log: its rows (as ``entry(_:payloads:)`` shapes them), the cursor of the next page.
+    struct Page {
+        var data: [[String: Any]]
+        var nextCursor: String?
+        var hasMore: Bool { nextCursor != nil }
+    }
+
+    /// Reads the page `parameters` ask for; the dashboard's request log calls this with its own query.
+    func page(_ parameters: UsageParameters) async throws -> Page {
         let limit = try parameters.integer("limit", in: 1...Self.maxLimit, default: Self.defaultLimit)
         var filter = UsageStore.LogFilter()
         filter.keyID = try await parameters.keyID { try await store.keyID(hash: $0) }
@@ -59,12 +71,12 @@ struct UsageSpendLogRoutes: Sendable {
         var data: [[String: Any]] = []
         data.reserveCapacity(count)
         for index in 0..<count { data.append(Self.entry(rows.row(index), payloads: payloads)) }
-        var nextCursor: Any = NSNull()
+        var nextCursor: String?
         if rows.count > limit, count > 0 {
             let last = rows.row(count - 1)
             nextCursor = SpendLogCursor(startedAtMicros: last.int("started_us"), requestID: last.text("request_id") ?? "").encoded
         }
-        return UsageJSON.response(["data": data, "next_cursor": nextCursor, "has_more": rows.count > limit])
+        return Page(data: data, nextCursor: nextCursor)
     }
 
     /// One log row in LiteLLM's SpendLogs names plus Tollgate's columns.

@@ -43,7 +43,7 @@ struct UserAdminRoutes: Sendable {
         var view = AdminResponse.user(entry?.after.flatMap { JSONText.decode($0) as? [String: Any] } ?? [:])
         if try fields.bool("auto_create_key") ?? true {
             let keyFields = AdminFields(object: ["user_id": userID])
-            let generated = try await keys.generate(fields: keyFields, actor: context.identity?.keyID ?? "master")
+            let generated = try await keys.service.generate(keyFields, actor: context.identity?.keyID ?? "master")
             view["key"] = generated.secret
             view["token"] = generated.row["key_hash"] ?? NSNull()
             view["key_name"] = generated.row["display"] ?? NSNull()

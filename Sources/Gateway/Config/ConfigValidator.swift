@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Checks values the types alone cannot (ranges, URL schemes), reporting the file position of the value
@@ -86,6 +87,14 @@ struct ConfigValidator {
         try check(
             (1024...(64 << 20)).contains(config.responses.maxStoredBytes), "responses.max_stored_bytes must be from 1024 to 67108864",
             ["responses", "max_stored_bytes"], env: nil
+        )
+        try check(
+            (60...(30 * 86_400)).contains(config.ui.sessionTTLSeconds), "ui.session_ttl_s must be from 60 to 2592000", ["ui", "session_ttl_s"], env: nil
+        )
+        try check((1...1_000_000).contains(config.ui.maxSessions), "ui.max_sessions must be from 1 to 1000000", ["ui", "max_sessions"], env: nil)
+        try check(
+            TimeZone(identifier: config.ui.timeZone) != nil, "ui.time_zone must be an IANA time zone such as UTC or Europe/Berlin",
+            ["ui", "time_zone"], env: nil
         )
         try check(
             (1...(256 << 20)).contains(config.images.maxBytes), "images.max_bytes must be from 1 to 268435456", ["images", "max_bytes"], env: nil

@@ -1,7 +1,7 @@
 /// Decoding from YAML: every key optional (defaults above), unknown keys refused so typos do not pass silently.
 extension GatewayConfig: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case server, auth, database, redis, ollama, models, usage, limits, log, responses, images
+        case server, auth, database, redis, ollama, models, usage, limits, log, responses, images, ui
     }
 
     public init(from decoder: any Decoder) throws {
@@ -19,6 +19,7 @@ extension GatewayConfig: Decodable {
         log = try c.decodeIfPresent(Log.self, forKey: .log) ?? log
         responses = try c.decodeIfPresent(Responses.self, forKey: .responses) ?? responses
         images = try c.decodeIfPresent(Images.self, forKey: .images) ?? images
+        ui = try c.decodeIfPresent(UI.self, forKey: .ui) ?? ui
     }
 }
 
@@ -34,6 +35,22 @@ extension GatewayConfig.Images: Decodable {
         maxBytes = try c.decodeIfPresent(Int.self, forKey: .max_bytes) ?? maxBytes
         fetchTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .fetch_timeout_ms) ?? fetchTimeoutMs
         allowHosts = try c.decodeIfPresent([String].self, forKey: .allow_hosts) ?? allowHosts
+    }
+}
+
+extension GatewayConfig.UI: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case enabled, session_ttl_s, max_sessions, secure_cookie, time_zone
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? enabled
+        sessionTTLSeconds = try c.decodeIfPresent(Int.self, forKey: .session_ttl_s) ?? sessionTTLSeconds
+        maxSessions = try c.decodeIfPresent(Int.self, forKey: .max_sessions) ?? maxSessions
+        secureCookie = try c.decodeIfPresent(Bool.self, forKey: .secure_cookie) ?? secureCookie
+        timeZone = try c.decodeIfPresent(String.self, forKey: .time_zone) ?? timeZone
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// Everything Tollgate is configured with, after the YAML file and the environment are merged.
@@ -16,6 +17,7 @@ public struct GatewayConfig: Sendable {
     public var log = Log()
     public var responses = Responses()
     public var images = Images()
+    public var ui = UI()
     /// The master key, read from the environment variable the config names. Never logged.
     public var masterKey = ""
 
@@ -53,6 +55,23 @@ public struct GatewayConfig: Sendable {
         public var fetchTimeoutMs = 10_000
         /// Host names, addresses or CIDR ranges fetched from even though they are private, loopback or link-local.
         public var allowHosts: [String] = []
+    }
+
+    /// The admin dashboard at `/ui` (docs/dashboard.md).
+    public struct UI: Sendable {
+        /// false: no `/ui` routes at all.
+        public var enabled = true
+        /// A session ends this long after sign-in.
+        public var sessionTTLSeconds = 8 * 3600
+        /// The most sessions kept (in Redis, shared by every replica); past it the oldest end.
+        public var maxSessions = 1000
+        /// true: the session cookie is always `Secure`; false: only when `X-Forwarded-Proto: https` says
+        /// a TLS proxy is in front.
+        public var secureCookie = false
+        /// The IANA time zone the pages show times and chart axes in (usage days stay UTC days).
+        public var timeZone = "UTC"
+
+        var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")! }
     }
 
     /// Stored state of the Responses API (`POST /v1/responses` with `store`, `previous_response_id`).

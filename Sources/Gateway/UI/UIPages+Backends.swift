@@ -1,0 +1,56 @@
+import Dialects
+import Foundation
+import Hummingbird
+
+/// Backends: the fleet as the gateway sees it now (health, in-flight calls, models listed and loaded)
+/// and today's latency per backend from the usage report; and the audit log.
+extension UIPages {
+    @Sendable func backends(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
+        let today = UsageDay(containing: routes.now()).description
+        let report = try await routes.usage.report(UsageParameters(query: ["start_date": today, "end_date": today, "group_by": "backend"]))
+        var latency: [String: [(name: String, value: Any?)]] = [:]
+        for row in report.table { if let name = Self.value(row, "backend") as? String { latency[name] = row } }
+        let cells = routes.fleet.report().map { backend -> [HTML] in
+            let row = latency[backend.name] ?? []
+            let state: HTML =
+                backend.status == "up" ? "<span class=\"badge good\">up</span>" : "<span class=\"badge bad\">\(backend.status.replacingOccurrences(of: "_", with: " "))</span>"
+            return [
+                "<code>\(backend.name)</code>", state, "\(String(backend.inFlight))", "\(String(backend.models))",
+                "\(UIFormat.integer(Self.value(row, "requests") as? Int64 ?? 0))",
+                "\(UIFormat.milliseconds(Self.value(row, "latency_p50_ms") as? Double)) / \(UIFormat.milliseconds(Self.value(row, "latency_p95_ms") as? Double))",
+            ]
+        }
+        let loaded = routes.fleet.runningEntries().compactMap { $0["name"]?.string }
+        let body: HTML = """
+            <section class="card">\(UILayout.table(["Backend", "Health", "In flight", "Models listed", "Requests today", "Latency p50 / p95 today"], cells, empty: "No backends are configured."))</section>
+            <section class="card"><h2>Loaded models</h2>\(loaded.isEmpty ? "<p class=\"muted\">No model is loaded in memory right now.</p>" : Self.modelList(loaded))</section>
+            """
+        return render("Backends", section: "/ui/backends", page, body)
+    }
+
+    @Sendable func audit(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
+        let number = try Self.pageNumber(page)
+        let size = 50
+        var filters: [(column: String, value: String)] = []
+        if let action = page.query["action"], !action.isEmpty { filters.append(("action", action)) }
+        if let target = page.query["target_id"], !target.isEmpty { filters.append(("target_id", target)) }
+        let (rows, total) = try await routes.keyStore.page(of: .audit, filters: filters, page: number, size: size)
+        let cells = rows.map { row -> [HTML] in
+            [
+                "\(row.time("at", zone: page.zone))", "\(row.text("actor") ?? "–")", "<code>\(row.text("action") ?? "")</code>",
+                "\(row.text("target_type") ?? "") <code>\(row.text("target_id") ?? "")</code>",
+                "<details><summary>before / after</summary><pre>\(row.jsonText("before_value") ?? "–")</pre><pre>\(row.jsonText("after_value") ?? "–")</pre></details>",
+            ]
+        }
+        let form: HTML = """
+            <form method="get" action="/ui/audit" class="filters">\(UILayout.field("Action", name: "action", value: page.query["action"], hint: "e.g. key.block"))\
+            \(UILayout.field("Target", name: "target_id", value: page.query["target_id"]))<button type="submit">Filter</button></form>
+            """
+        let query: [(String, String?)] = [("action", page.query["action"]), ("target_id", page.query["target_id"])]
+        let body: HTML = """
+            <section class="card">\(form)\(UILayout.table(["When", "Actor", "Action", "Target", "Change"], cells, empty: "No admin changes yet."))\
+            \(Self.pager(path: "/ui/audit", query: query, page: number, totalPages: max(1, (total + size - 1) / size)))</section>
+            """
+        return render("Audit log", section: "/ui/audit", page, body)
+    }
+}
