@@ -19,7 +19,7 @@ struct DashboardBrowserTests {
         let gateway = try await GatewayProcess.start(
             databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master, logLevel: "info"
         )
-        defer { gateway.stop() }
+        defer { gateway.terminate() }
         let screenshots =
             ProcessInfo.processInfo.environment["TOLLGATE_SCREENSHOTS"] ?? PythonScript.root.appendingPathComponent(".build/screenshots").path
 
