@@ -44,6 +44,9 @@ if [ "${FUZZ_BUILD:-1}" != 0 ]; then
   # and the link fails), but compiles without coverage; -Xswiftc -sanitize=fuzzer adds the coverage
   # instrumentation to every module, Dialects included.
   mkdir -p "$SCRATCH"
+  # SwiftPM does not notice files added to a path dependency's targets (Tollgate's Dialects, here) and
+  # would reuse a build plan without them: drop the plan so that it is made again (the objects stay).
+  rm -f "$SCRATCH/release.yaml" "$SCRATCH/release/description.json"
   if ! (cd fuzz && swift build -c release --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer \
     --scratch-path "$SCRATCH") >"$SCRATCH/build.log" 2>&1; then
     grep -v -e 'prohibited flag' -e '__asan_extra_spill_area' "$SCRATCH/build.log" >&2 || true
