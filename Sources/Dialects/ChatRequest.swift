@@ -11,6 +11,9 @@ public struct ChatRequest: Sendable, Equatable {
     public var format: ResponseFormat?
     /// Whether (and how hard) a thinking model should reason; nil leaves Ollama's default.
     public var think: Think?
+    /// The person behind the call as the body names them (OpenAI's `user`, Anthropic's `metadata.user_id`);
+    /// never sent to Ollama.
+    public var endUser: String? = nil
 
     public init(
         model: String, messages: [ChatMessage], stream: Bool, options: GenerationOptions = .init(), tools: [ToolDefinition] = [],

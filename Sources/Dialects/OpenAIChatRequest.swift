@@ -2,7 +2,8 @@
 ///
 /// Every refusal is a 400 ``DialectError`` whose `param` names the field (`messages[2].content`) and whose
 /// message says what was expected, never what was sent. Unknown fields, and known ones Ollama has no use
-/// for (`parallel_tool_calls`, `logit_bias`, `logprobs`, `user`, `store`, `metadata`…), are ignored.
+/// for (`parallel_tool_calls`, `logit_bias`, `logprobs`, `store`, `metadata`…), are ignored; `user` names the
+/// end user (``ChatRequest/endUser``).
 ///
 /// Sampling: an absent `temperature` or `top_p` stays unset, so the model's Modelfile defaults apply.
 /// (Ollama's own OpenAI layer forces both to 1.0 when absent, overriding the Modelfile's tuning.)
@@ -62,6 +63,7 @@ public struct OpenAIChatRequest: Sendable, Equatable {
             format: try Self.responseFormat(body.present("response_format")),
             think: try Self.think(body)
         )
+        self.chat.endUser = try body.stringField("user")
     }
 
     /// The request in Tollgate's terms (the same as ``chat``).
