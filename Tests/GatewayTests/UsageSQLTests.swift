@@ -28,7 +28,7 @@ struct UsageSQLTests {
         let ids = ["req-aaaa-1111", "req-bbbb-2222", "req-cccc-3333"]
         let (sql, parameters) = UsageSQL.insert(ids.map { record($0) })
         let columns = UsageSQL.columns.count
-        #expect(columns == 25)
+        #expect(columns == 27)
         #expect(parameters.count == 3 * columns)
         #expect(placeholders(sql) == Array(1...(3 * columns)), "each of $1…$N appears once, in order")
         for id in ids { #expect(!sql.contains(id), "values must be bound, not spliced") }
