@@ -154,6 +154,43 @@ struct TeamTests {
         await fake.stop()
     }
 
+    @Test("After a Redis restart, a team block made through one gateway is enforced by the other within 1 s of Redis being back")
+    func teamBlockAfterRedisRestart() async throws {
+        let redis = try PrivateRedis()
+        try await redis.start()
+        defer { redis.stop() }
+        let fake = try await FakeOllama.start()
+        let database = try await TestServices.freshDatabase()
+        async let startFirst = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
+        async let startSecond = GatewayProcess.start(databaseURL: database, redisURL: redis.url, ollamaURL: fake.baseURL, masterKey: Self.master)
+        let (first, second) = try await (startFirst, startSecond)
+        defer {
+            first.stop()
+            second.stop()
+        }
+        _ = try await Self.admin(first, "/team/new", #"{"team_id":"ops"}"#)
+        let secret = try #require(try await Self.admin(first, "/key/generate", #"{"team_id":"ops"}"#)["key"] as? String)
+        #expect(try await HTTP.shared.request("POST", first.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+
+        redis.stop()
+        try await redis.start()
+        let back = ContinuousClock.now
+        // The second gateway caches the key again once it has re-subscribed.
+        while back.duration(to: .now) < .milliseconds(600) {
+            #expect(try await HTTP.shared.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status == 200)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await HTTP.shared.request("POST", first.baseURL + "/team/block", json: #"{"team_id":"ops"}"#, key: Self.master).status == 200)
+        var status = 200
+        while status == 200 && back.duration(to: .now) < .seconds(5) {
+            status = try await HTTP.shared.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
+            if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(status == 401, "the second gateway still serves the blocked team's key")
+        #expect(back.duration(to: .now) < .seconds(1), "the team block reached the second gateway \(back.duration(to: .now)) after Redis was back")
+        await fake.stop()
+    }
+
     @Test("Team, user and key limits nest: the tightest refuses, and the refusal and x-ratelimit-level name its level")
     func nestedLevels() async throws {
         // Limits live in the shared Redis for a minute: names unique to this run.

@@ -112,7 +112,13 @@ extension KeyedDecodingContainer {
     func decode<Value>(_ type: Patch<Value>.Type, forKey key: Key) throws -> Patch<Value> {
         guard contains(key) else { return .absent }
         if try decodeNil(forKey: key) { return .null }
-        return .value(try decode(Value.self, forKey: key))
+        do {
+            return .value(try decode(Value.self, forKey: key))
+        } catch let error where !(error is DecodingError) {
+            // A number that does not fit (`1.5` for an integer) fails with Foundation's internal JSON error, which the
+            // decoder later reports as "not valid JSON" with no field name: name the field here.
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: "expected a value of type \(Value.self)"))
+        }
     }
 }
 
