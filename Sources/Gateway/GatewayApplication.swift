@@ -129,7 +129,7 @@ public enum GatewayApplication {
         keyAdmin.register(on: admin)
         UserAdminRoutes(store: keyStore, events: keyEvents, catalog: catalog, keys: keyAdmin, maxBodyBytes: config.server.maxBodyBytes)
             .register(on: admin)
-        TeamAdminRoutes(store: TeamStore(keys: keyStore), events: keyEvents, catalog: catalog, maxBodyBytes: config.server.maxBodyBytes)
+        TeamAdminRoutes(store: TeamStore(keys: keyStore), events: keyEvents, catalog: catalog, maxBodyBytes: config.server.maxBodyBytes, now: now)
             .register(on: admin)
         CustomerAdminRoutes(store: keyStore, events: keyEvents, maxBodyBytes: config.server.maxBodyBytes).register(on: admin)
         admin.get("audit/log", use: AuditRoutes(store: keyStore).log)

@@ -1,5 +1,6 @@
 import FakeOllama
 import Foundation
+@testable import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Postgres
@@ -103,6 +104,7 @@ struct TeamTests {
         #expect(listed.compactMap { ($0["spend_micros"] as? NSNumber)?.intValue }.reduce(0, +) == logged, "the API's key spends add up to the team's")
         let period = try #require(body["current_period"] as? [String: Any])
         #expect((period["spend_micros"] as? NSNumber)?.intValue == logged, "the current period's spend is the same sum")
+        print("team budget: \(served) of 60 served, \(logged) of 50 micro-dollars spent, team = Σ keys = Σ rows")
         await fake.stop()
     }
 
@@ -140,6 +142,7 @@ struct TeamTests {
             #expect(LimitsTests.code(body) == "team_blocked")
         }
         #expect(start.duration(to: .now) < .seconds(1), "the team block took \(start.duration(to: .now)) to reach the second gateway")
+        print("team block refused both keys on the second gateway \(start.duration(to: .now)) after the block was answered")
         for key in keys {
             #expect(try await HTTP.shared.request("POST", gateways[0].baseURL + "/v1/chat/completions", json: Self.chat, key: key).status == 401)
         }
@@ -301,6 +304,10 @@ struct TeamTests {
                 #expect(response.status == status, "\(path) \(body): \(response.status) \(response.text)")
                 #expect(response.text.contains(mentions), "\(path) \(body): the error should name \(mentions): \(response.text)")
             }
+            // The members one call may add are bounded.
+            let many = (0...TeamStore.maxMembersPerCall).map { #"{"user_id":"u\#($0)"}"# }.joined(separator: ",")
+            let tooMany = try await gateway.post("/team/new", json: #"{"members_with_roles":[\#(many)]}"#)
+            #expect(tooMany.status == .badRequest && tooMany.text.contains("at most \(TeamStore.maxMembersPerCall) members"), "\(tooMany.text)")
             #expect(try await gateway.post("/customer/new", json: #"{"user_id":"c1"}"#).status == .ok)
             #expect(try await gateway.post("/customer/new", json: #"{"user_id":"c1"}"#).status == .conflict)
             #expect(try await gateway.get("/team/info").status == .badRequest)

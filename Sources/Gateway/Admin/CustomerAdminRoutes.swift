@@ -104,10 +104,13 @@ struct CustomerAdminRoutes: Sendable {
         for id in fields.userIDs {
             // LiteLLM blocks an end user it has not seen yet by creating it blocked; so do we.
             if blocked { try await ensure(id, context: context) }
-            guard let (_, delivered) = try? await change(id, columns: columns, action: blocked ? "end_user.block" : "end_user.unblock", context: context)
-            else { continue }
-            changed.append(id)
-            if delivered == .pending { propagation = .pending }
+            do {
+                let (_, delivered) = try await change(id, columns: columns, action: blocked ? "end_user.block" : "end_user.unblock", context: context)
+                changed.append(id)
+                if delivered == .pending { propagation = .pending }
+            } catch let error as GatewayError where error.error.code == Self.notFound().error.code {
+                continue  // unblocking an end user that does not exist: nothing to do
+            }
         }
         guard !changed.isEmpty else { throw Self.notFound() }
         return try AdminJSON.response(CustomerChangeResponse(userIDs: changed), propagation: propagation)

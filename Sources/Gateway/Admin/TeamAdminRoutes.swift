@@ -14,6 +14,8 @@ struct TeamAdminRoutes: Sendable {
     let events: KeyEvents
     let catalog: ModelCatalog
     let maxBodyBytes: Int
+    /// The clock budget periods are read with (tests move it), as admission's.
+    var now: @Sendable () -> Date = { Date() }
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.post("team/new", use: create)
@@ -47,7 +49,7 @@ struct TeamAdminRoutes: Sendable {
         let keys = try await store.keys(ofTeam: id)
         var period: TeamPeriodView?
         if let duration = team.row.budgetDuration, let anchor = PostgresTime.date(team.row.createdAt),
-            let window = BudgetWindow.window(duration: duration, anchor: anchor, now: Date())
+            let window = BudgetWindow.window(duration: duration, anchor: anchor, now: now())
         {
             let spend = try await store.spend(ofTeam: id, since: window.start)
             let format = ISO8601DateFormatter()
