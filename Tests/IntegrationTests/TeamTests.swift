@@ -104,6 +104,11 @@ struct TeamTests {
         #expect(listed.compactMap { ($0["spend_micros"] as? NSNumber)?.intValue }.reduce(0, +) == logged, "the API's key spends add up to the team's")
         let period = try #require(body["current_period"] as? [String: Any])
         #expect((period["spend_micros"] as? NSNumber)?.intValue == logged, "the current period's spend is the same sum")
+        let usage = try await HTTP.shared.request("GET", gateways[0].baseURL + "/usage?group_by=team&team_id=\(teamID)", key: Self.master)
+        let rows = try #require(HTTP.json(usage.body)?["data"] as? [[String: Any]])
+        #expect(rows.count == 1 && rows.first?["team_id"] as? String == teamID, "\(usage.body)")
+        #expect((rows.first?["cost_micros"] as? NSNumber)?.intValue == logged, "/usage reports the same team spend")
+        #expect((rows.first?["requests"] as? NSNumber)?.intValue == 60)
         print("team budget: \(served) of 60 served, \(logged) of 50 micro-dollars spent, team = Σ keys = Σ rows")
         await fake.stop()
     }
