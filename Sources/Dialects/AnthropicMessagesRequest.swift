@@ -18,7 +18,8 @@
 /// - `thinking` `enabled` → think on, `disabled` → off, `adaptive` → Ollama's default; otherwise
 ///   `output_config.effort` `low`/`medium`/`high` → that level, `max`/`xhigh` → `high`.
 /// - `output_config.format` (or the older `output_format`) `{"type":"json_schema","schema":{…}}` → a schema format.
-/// - Content blocks: see ``AnthropicConversation``. `metadata`, `service_tier`, `container`, `context_management`,
+/// - `metadata.user_id` → ``ChatRequest/endUser``.
+/// - Content blocks: see ``AnthropicConversation``. Other `metadata`, `service_tier`, `container`, `context_management`,
 ///   `cache_control` and unknown fields are ignored.
 public struct AnthropicMessagesRequest: Sendable, Equatable {
     /// The request in Tollgate's terms.
@@ -55,6 +56,7 @@ public struct AnthropicMessagesRequest: Sendable, Equatable {
             format: fields.format(),
             think: fields.think()
         )
+        chat.endUser = try fields.endUser()
     }
 
     /// An honest guess at the prompt's size in tokens; see ``AnthropicTokenEstimate``.
@@ -111,6 +113,17 @@ struct AnthropicFields {
             throw DialectError(.invalidRequest, "\(key) must be an integer", param: key)
         }
         return number
+    }
+
+    /// `metadata.user_id`: the end user, when the body names one.
+    func endUser() throws(DialectError) -> String? {
+        guard let metadata = present("metadata") else { return nil }
+        guard case .object = metadata else { throw DialectError(.invalidRequest, "metadata: Input should be an object", param: "metadata") }
+        guard let value = metadata.present("user_id") else { return nil }
+        guard let id = value.string else {
+            throw DialectError(.invalidRequest, "metadata.user_id: Input should be a valid string", param: "metadata.user_id")
+        }
+        return id
     }
 
     func flag(_ key: String) throws(DialectError) -> Bool? {

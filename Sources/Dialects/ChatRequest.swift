@@ -13,6 +13,9 @@ public struct ChatRequest: Sendable, Equatable {
     public var think: Think?
     /// Log probabilities: nil asks for none; `n` asks for each token's and its `n` likeliest alternatives (0…20).
     public var logprobs: Int?
+    /// The person behind the call as the body names them (OpenAI's `user`, Anthropic's `metadata.user_id`);
+    /// never sent to Ollama.
+    public var endUser: String? = nil
 
     public init(
         model: String, messages: [ChatMessage], stream: Bool, options: GenerationOptions = .init(), tools: [ToolDefinition] = [],

@@ -2,8 +2,9 @@
 ///
 /// Every refusal is a 400 ``DialectError`` whose `param` names the field (`messages[2].content`) and whose
 /// message says what was expected, never what was sent. Unknown fields, and known ones Ollama has no use
-/// for (`parallel_tool_calls`, `logit_bias`, `user`, `store`, `metadata`…), are ignored. `logprobs` and
-/// `top_logprobs` pass through to Ollama, which returns them in the same entry shape.
+/// for (`parallel_tool_calls`, `logit_bias`, `store`, `metadata`…), are ignored; `user` names the end user
+/// (``ChatRequest/endUser``). `logprobs` and `top_logprobs` pass through to Ollama, which returns them in
+/// the same entry shape.
 ///
 /// Sampling: an absent `temperature` or `top_p` stays unset, so the model's Modelfile defaults apply.
 /// (Ollama's own OpenAI layer forces both to 1.0 when absent, overriding the Modelfile's tuning.)
@@ -64,6 +65,7 @@ public struct OpenAIChatRequest: Sendable, Equatable {
             think: try Self.think(body),
             logprobs: try Self.logprobs(body)
         )
+        self.chat.endUser = try body.stringField("user")
     }
 
     /// The request in Tollgate's terms (the same as ``chat``).

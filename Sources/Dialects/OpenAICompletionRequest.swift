@@ -4,12 +4,14 @@
 /// `temperature`, `top_p`, `seed`, `stop`, `frequency_penalty`, `presence_penalty`, `stream`,
 /// `stream_options.include_usage`, and `logprobs` (0…20; above 0 asks Ollama for each token's log probability and
 /// that many alternatives). Refused with a 400, because silently answering differently would mislead the
-/// caller: several prompts or token-array prompts, `n` or `best_of` above 1, `echo: true`. `logit_bias` and
-/// `user` are ignored.
+/// caller: several prompts or token-array prompts, `n` or `best_of` above 1, `echo: true`. `logit_bias` is
+/// ignored; `user` names the end user (``user``).
 /// As for chat, absent sampling options stay unset (the Modelfile's defaults apply; Ollama would force 1.0).
 public struct OpenAICompletionRequest: Sendable, Equatable {
     public var completion: CompletionRequest
     public var includeUsage: Bool
+    /// `user`: the person behind the call, for attribution and their limits; never sent to Ollama.
+    public var user: String? = nil
 
     public init(json bytes: some Collection<UInt8>) throws(DialectError) {
         try self.init(body: RequestField.body(bytes))
@@ -45,6 +47,7 @@ public struct OpenAICompletionRequest: Sendable, Equatable {
         )
         let streamOptions = try body.objectField("stream_options")
         self.includeUsage = try streamOptions?.boolField("include_usage", in: "stream_options") ?? false
+        self.user = try body.stringField("user")
         self.completion = CompletionRequest(
             model: model, prompt: prompt, suffix: try body.stringField("suffix"), stream: try body.boolField("stream") ?? false,
             options: options, logprobs: logprobs.flatMap { $0 > 0 ? $0 : nil }

@@ -9,6 +9,8 @@ public struct OpenAIEmbeddingRequest: Sendable, Equatable {
 
     public var embedding: EmbeddingRequest
     public var encodingFormat: EncodingFormat
+    /// `user`: the person behind the call, for attribution and their limits; never sent to Ollama.
+    public var user: String? = nil
 
     public init(json bytes: some Collection<UInt8>) throws(DialectError) {
         try self.init(body: RequestField.body(bytes))
@@ -34,6 +36,7 @@ public struct OpenAIEmbeddingRequest: Sendable, Equatable {
         if let dimensions, dimensions < 1 { throw RequestField.invalidValue("dimensions", "must be at least 1.") }
         self.embedding = EmbeddingRequest(model: model, inputs: inputs, dimensions: dimensions)
         self.encodingFormat = format
+        self.user = try body.stringField("user")
     }
 
     static func inputs(_ value: JSON?) throws(DialectError) -> [String] {

@@ -56,11 +56,18 @@ public enum GatewayApplication {
         let keyStore = KeyStore(pool: pool)
         let failedAuth = FailedAuthLimiter(limit: config.auth.failedAuthPerMinute, addresses: config.auth.failedAuthTrackedAddresses)
         let keyResolver = KeyResolver(store: keyStore, cache: keyCache, metrics: metrics, failures: failedAuth)
-        let keyEvents = KeyEvents(redis: redis, cache: keyCache, metrics: metrics, logger: logger)
+        let endUsers = EndUserCache(pool: pool, capacity: config.auth.endUserCacheSize)
+        let keyEvents = KeyEvents(redis: redis, cache: keyCache, endUsers: endUsers, metrics: metrics, logger: logger)
         let keyChanges = RedisSubscriber(
             configuration: .init(url: try RedisURL(parsing: config.redis.url)), channels: [KeyCache.channel], logger: logger,
-            onMessage: { _, message in keyCache.invalidate(message) },
-            onConnectionChange: { keyCache.subscriptionChanged(isSubscribed: $0) }
+            onMessage: { _, message in
+                keyCache.invalidate(message)
+                endUsers.invalidate(message)
+            },
+            onConnectionChange: {
+                keyCache.subscriptionChanged(isSubscribed: $0)
+                endUsers.subscriptionChanged(isSubscribed: $0)
+            }
         )
         let masterKey = Array(config.masterKey.utf8)
 
@@ -74,7 +81,8 @@ public enum GatewayApplication {
         let calls = ModelCalls(
             fleet: fleet, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes,
             payloads: PayloadPolicy(config: config.usage), keepAliveInterval: .milliseconds(config.server.streamKeepAliveMs),
-            headGrace: .milliseconds(config.server.streamHeadGraceMs), remoteImages: RemoteImages(engine: engine, config: config.images)
+            headGrace: .milliseconds(config.server.streamHeadGraceMs), remoteImages: RemoteImages(engine: engine, config: config.images),
+            endUsers: endUsers
         )
         let chat = ChatCompletionsRoute(calls: calls)
         let messages = AnthropicMessagesRoute(calls: calls)
@@ -84,7 +92,9 @@ public enum GatewayApplication {
         let responsesStore = ResponsesStore(pool: pool, maxBytes: config.responses.maxStoredBytes)
         let responses = ResponsesRoute(calls: calls, store: responsesStore)
         let storedResponses = ResponsesStoredRoutes(store: responsesStore)
-        let authenticator = KeyAuthenticator(masterKey: masterKey, keys: keyResolver, metrics: metrics)
+        let authenticator = KeyAuthenticator(
+            masterKey: masterKey, keys: keyResolver, metrics: metrics, trustEndUserHeaders: config.auth.trustEndUserHeaders
+        )
         router.group("v1")
             .add(middleware: authenticator)
             .post("chat/completions", use: chat.handle)
@@ -119,6 +129,9 @@ public enum GatewayApplication {
         keyAdmin.register(on: admin)
         UserAdminRoutes(store: keyStore, events: keyEvents, catalog: catalog, keys: keyAdmin, maxBodyBytes: config.server.maxBodyBytes)
             .register(on: admin)
+        TeamAdminRoutes(store: TeamStore(keys: keyStore), events: keyEvents, catalog: catalog, maxBodyBytes: config.server.maxBodyBytes, now: now)
+            .register(on: admin)
+        CustomerAdminRoutes(store: keyStore, events: keyEvents, maxBodyBytes: config.server.maxBodyBytes).register(on: admin)
         admin.get("audit/log", use: AuditRoutes(store: keyStore).log)
         let usageStore = UsageStore(pool: pool)
         admin.get("spend/logs", use: UsageSpendLogRoutes(store: usageStore).logs)

@@ -41,6 +41,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// True when the statement broke a unique constraint.
     public var isUniqueViolation: Bool { sqlState == "23505" }
 
+    /// True when the statement named a row of another table that does not exist (a foreign key).
+    public var isForeignKeyViolation: Bool { sqlState == "23503" }
+
     /// True when the server cancelled the statement: `statement_timeout` ran out, or the awaiting task was cancelled.
     public var isCancelled: Bool { sqlState == "57014" }
 }

@@ -93,7 +93,10 @@ struct AnthropicMessagesRequestTests {
 
     @Test func ignoredFields() throws {
         let extra = #""metadata":{"user_id":"u1"},"service_tier":"auto","container":null,"context_management":{"edits":[]},"unknown":[1,2]"#
-        #expect(try chat(extra) == chat())
+        // metadata.user_id names the end user (never sent to Ollama); the rest is ignored.
+        var expected = try chat()
+        expected.endUser = "u1"
+        #expect(try chat(extra) == expected)
     }
 
     // MARK: system (§5.4, §5.5)

@@ -100,6 +100,25 @@ struct KeyCacheTests {
         cache.store(Self.key("a"), for: "a", generation: generation)
         #expect(cache.counts.known == 0)
     }
+
+    @Test("A team notice drops exactly the keys of that team")
+    func teamNotice() throws {
+        let cache = Self.subscribedCache(.init())
+        func member(_ hash: String, team: String) throws -> VirtualKey {
+            var key = Self.key(hash)
+            key.team = try #require(TeamSettings(row: ["team_id": team, "models": [String](), "blocked": false]))
+            return key
+        }
+        Self.fill(cache, "a1", try member("a1", team: "a"))
+        Self.fill(cache, "a2", try member("a2", team: "a"))
+        Self.fill(cache, "b1", try member("b1", team: "b"))
+        Self.fill(cache, "solo", Self.key("solo"))
+        cache.invalidate(KeyCache.teamPrefix + "a")
+        for (hash, cached) in [("a1", false), ("a2", false), ("b1", true), ("solo", true)] {
+            if case .hit = cache.lookup(hash) { #expect(cached, "\(hash) should have been dropped") } else { #expect(!cached, "\(hash) should still be cached") }
+        }
+        #expect(cache.counts.known == 2)
+    }
 }
 
 @Suite("Clock cache")
@@ -152,3 +171,4 @@ struct FailedAuthCounterTests {
         #expect(counter.retryAfter("a", now: now) == nil)
     }
 }
+

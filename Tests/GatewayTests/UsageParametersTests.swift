@@ -82,9 +82,10 @@ struct UsageParametersTests {
         #expect(try UsageParameters(query: [:]).groupBy() == [])
         #expect(try UsageParameters(query: ["group_by": "model, day,key,model"]).groupBy() == [.day, .key, .model])
         #expect(try UsageParameters(query: ["group_by": "user"]).groupBy() == [.user])
-        let error = #expect(throws: GatewayError.self) { try UsageParameters(query: ["group_by": "day,team"]).groupBy() }
+        #expect(try UsageParameters(query: ["group_by": "end_user,team,day"]).groupBy() == [.day, .team, .endUser])
+        let error = #expect(throws: GatewayError.self) { try UsageParameters(query: ["group_by": "day,planet"]).groupBy() }
         #expect(error?.error.param == "group_by")
-        #expect(error?.error.message.contains("team") == true)
+        #expect(error?.error.message.contains("planet") == true)
     }
 
     @Test func statusAndNumbers() throws {

@@ -28,7 +28,7 @@ struct UsageSQLTests {
         let ids = ["req-aaaa-1111", "req-bbbb-2222", "req-cccc-3333"]
         let (sql, parameters) = UsageSQL.insert(ids.map { record($0) })
         let columns = UsageSQL.columns.count
-        #expect(columns == 25)
+        #expect(columns == 27)
         #expect(parameters.count == 3 * columns)
         #expect(placeholders(sql) == Array(1...(3 * columns)), "each of $1…$N appears once, in order")
         for id in ids { #expect(!sql.contains(id), "values must be bound, not spliced") }
@@ -89,9 +89,11 @@ struct UsageSQLTests {
         #expect(!plain.contains("request_payloads"))
     }
 
-    @Test func dailyRowsCarryUserBackendAndHistograms() {
+    @Test func dailyRowsCarryUserBackendTeamEndUserAndHistograms() {
         let (sql, _) = UsageSQL.insert([record("req-1")])
-        #expect(sql.contains("ON CONFLICT (day, key_id, model, user_id, backend) DO UPDATE"))
+        #expect(sql.contains("ON CONFLICT (day, key_id, model, user_id, backend, team_id, end_user) DO UPDATE"))
+        #expect(sql.contains("UPDATE teams t SET spend_micros = t.spend_micros + s.total"), "team spend comes from the inserted rows")
+        #expect(sql.contains("UPDATE end_users e SET spend_micros = e.spend_micros + s.total"))
         #expect(sql.contains("usage_histogram(array_agg(duration_ms), \(LatencyHistogram.sqlBounds))"))
         #expect(sql.contains("usage_hist_add(d.ttft_hist, EXCLUDED.ttft_hist)"))
     }

@@ -258,7 +258,7 @@ struct UsageAPITests {
     func badParameters() async throws {
         try await GatewayHarness.run { gateway in
             let cases: [(String, String)] = [
-                ("/usage?group_by=day,team", "group_by"),
+                ("/usage?group_by=day,planet", "group_by"),
                 ("/usage?format=xml", "format"),
                 ("/usage?start_date=2024-13-01", "start_date"),
                 ("/usage?start_date=2024-05-02&end_date=2024-05-01", "start_date"),

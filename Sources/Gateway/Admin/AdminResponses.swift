@@ -34,6 +34,8 @@ enum AdminResponse {
         view["key_name"] = row["display"] ?? NSNull()
         view["key_alias"] = row["alias"] ?? NSNull()
         view["user_id"] = row["user_id"] ?? NSNull()
+        view["team_id"] = row["team_id"] ?? NSNull()
+        view["trust_end_user_headers"] = row["trust_end_user_headers"] ?? NSNull()
         view["expires"] = row["expires_at"] ?? NSNull()
         view["blocked"] = row["blocked"] ?? false
         if let secret { view["key"] = secret }

@@ -48,6 +48,7 @@ struct KeyAdminRoutes: Sendable {
         var filters: [(column: String, value: String)] = []
         if let user = query["user_id"] { filters.append(("user_id", String(user))) }
         if let alias = query["key_alias"] { filters.append(("alias", String(alias))) }
+        if let team = query["team_id"] { filters.append(("team_id", String(team))) }
         let (rows, total) = try await store.page(of: .keys, filters: filters, page: paging.page, size: paging.size)
         let full = query["return_full_object"].map { $0 == "true" } ?? false
         return AdminResponse.json([

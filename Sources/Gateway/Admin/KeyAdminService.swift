@@ -148,16 +148,22 @@ struct KeyAdminService: Sendable {
         if fields.isPresent("key_alias") { columns.set("alias", PostgresValue(try fields.string("key_alias"))) }
         if fields.isPresent("blocked") { columns.set("blocked", PostgresValue(try fields.bool("blocked") ?? false)) }
         if fields.isPresent("user_id") { columns.set("user_id", PostgresValue(try fields.string("user_id"))) }
+        if fields.isPresent("team_id") { columns.set("team_id", PostgresValue(try fields.string("team_id"))) }
+        if fields.isPresent("trust_end_user_headers") {
+            columns.set("trust_end_user_headers", PostgresValue(try fields.bool("trust_end_user_headers")))
+        }
         try await LimitFields.read(fields, into: &columns) { await catalog.resolve($0) != nil }
         try LimitFields.readExpiry(fields, into: &columns)
     }
 
-    /// Runs `body`, turning a duplicate alias into a 409.
+    /// Runs `body`, turning a duplicate alias into a 409 and an unknown `team_id` into a 400.
     private func uniqueAlias<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PostgresError where error.isUniqueViolation {
             throw GatewayError(.conflict, "A key with this 'key_alias' already exists.", param: "key_alias", code: "duplicate_key_alias")
+        } catch let error as PostgresError where error.isForeignKeyViolation {
+            throw GatewayError(.invalidRequest, "No team has this 'team_id'; create it with /team/new first.", param: "team_id", code: "team_not_found")
         }
     }
 

@@ -142,7 +142,11 @@ struct UsageParameters {
         return isUUID ? reference.lowercased() : reference
     }
 
-    /// `group_by`: a comma-separated subset of `day`, `key`, `user`, `model`, `backend`, in the canonical order.
+    /// `end_user` (or LiteLLM's `customer_id`): the end user to filter on.
+    var endUser: String? { string("end_user") ?? string("customer_id") }
+
+    /// `group_by`: a comma-separated subset of `day`, `key`, `user`, `model`, `backend`, `team`, `end_user`, in
+    /// the canonical order.
     func groupBy() throws -> [UsageDimension] {
         guard let text = string("group_by") else { return [] }
         var wanted = Set<UsageDimension>()
@@ -150,7 +154,7 @@ struct UsageParameters {
             let name = part.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else { continue }
             guard let dimension = UsageDimension(rawValue: name) else {
-                throw Self.invalid("group_by", "'group_by' takes a comma-separated list of day, key, user, model and backend; '\(name)' is not one.")
+                throw Self.invalid("group_by", "'group_by' takes a comma-separated list of day, key, user, model, backend, team and end_user; '\(name)' is not one.")
             }
             wanted.insert(dimension)
         }
@@ -181,7 +185,8 @@ struct UsageParameters {
 
 /// A way to group usage rows.
 enum UsageDimension: String, CaseIterable, Hashable {
-    case day, key, user, model, backend
+    case day, key, user, model, backend, team
+    case endUser = "end_user"
 }
 
 /// A UTC calendar day, as days since 1970-01-01; compares and steps like an integer.

@@ -9,8 +9,8 @@ import NIOCore
 /// (never the request log), so a year of usage costs a few thousand aggregate rows. Master key only.
 ///
 /// Parameters: `start_date`, `end_date` (inclusive days; default the last 30), `group_by` (any of `day`,
-/// `key`, `user`, `model`, `backend`, comma-separated; none gives one total row), filters `api_key`, `user_id`,
-/// `model` (an alias is matched through the Ollama model that serves it), and `format=csv` for CSV.
+/// `key`, `user`, `model`, `backend`, `team`, `end_user`, comma-separated; none gives one total row), filters
+/// `api_key`, `user_id`, `team_id`, `end_user` (or `customer_id`), `model` (an alias is matched through the Ollama model that serves it), and `format=csv` for CSV.
 ///
 /// Each row has its dimensions, then requests, ok, failed, prompt/completion/total tokens, spend (dollars)
 /// and cost_micros, the mean latency and latency p50/p95/p99 and time-to-first-token p50 in milliseconds,
@@ -63,6 +63,8 @@ struct UsageReportRoutes: Sendable {
         var filter = UsageStore.DailyFilter(days: try parameters.dayRange(today: UsageDay(containing: now())))
         filter.keyID = try await parameters.keyID { try await store.keyID(hash: $0) }
         filter.userID = parameters.string("user_id")
+        filter.teamID = parameters.string("team_id")
+        filter.endUser = parameters.endUser
         if let model = parameters.string("model") { filter.models = await Self.servedNames(model, catalog: catalog) }
 
         let rows = try await store.aggregate(filter, by: dimensions, histograms: true)
@@ -94,6 +96,8 @@ struct UsageReportRoutes: Sendable {
             case .user: ["user_id"]
             case .model: ["model"]
             case .backend: ["backend"]
+            case .team: ["team_id"]
+            case .endUser: ["end_user"]
             }
         }
     }
@@ -108,6 +112,9 @@ struct UsageReportRoutes: Sendable {
             case .model: [("model", row.text("model"))]
             // '' in usage_daily means "no backend was called".
             case .backend: [("backend", row.text("backend").flatMap { $0.isEmpty ? nil : $0 })]
+            // '' in usage_daily means "no team" and "no end user".
+            case .team: [("team_id", row.text("team_id").flatMap { $0.isEmpty ? nil : $0 })]
+            case .endUser: [("end_user", row.text("end_user").flatMap { $0.isEmpty ? nil : $0 })]
             }
         }
     }

@@ -5,7 +5,7 @@ import Postgres
 
 /// `GET /spend/logs`: the request log, newest first, one page at a time. Master key only.
 ///
-/// Parameters (all optional): `api_key` (secret, hash or key id), `user_id`, `model` (requested or served),
+/// Parameters (all optional): `api_key` (secret, hash or key id), `user_id`, `team_id`, `end_user`, `model` (requested or served),
 /// `status` (`ok`, `client_error`, `upstream_error`, `timeout`, `client_closed`, or LiteLLM's `success` /
 /// `failure`), `request_id`, `start_date` / `end_date` (see ``UsageParameters``), `limit` (1–1000, default
 /// 100), `cursor` (a previous page's `next_cursor`), `include_payload` (`true` adds logged payloads).
@@ -39,6 +39,8 @@ struct UsageSpendLogRoutes: Sendable {
         var filter = UsageStore.LogFilter()
         filter.keyID = try await parameters.keyID { try await store.keyID(hash: $0) }
         filter.userID = parameters.string("user_id")
+        filter.teamID = parameters.string("team_id")
+        filter.endUser = parameters.endUser
         filter.model = parameters.string("model")
         filter.status = try parameters.status()
         filter.requestID = parameters.string("request_id")
@@ -110,6 +112,8 @@ struct UsageSpendLogRoutes: Sendable {
             // Tollgate's columns.
             "key_id": row.json("key_id"),
             "user_id": row.json("user_id"),
+            "team_id": row.json("team_id"),
+            "end_user": row.json("end_user"),
             "dialect": row.json("dialect"),
             "endpoint": endpoint,
             "requested_model": row.json("requested_model"),

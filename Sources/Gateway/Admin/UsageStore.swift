@@ -17,6 +17,8 @@ struct UsageStore: Sendable {
     struct LogFilter {
         var keyID: String?
         var userID: String?
+        var teamID: String?
+        var endUser: String?
         var model: String?
         var status: UsageParameters.StatusFilter?
         var requestID: String?
@@ -38,6 +40,8 @@ struct UsageStore: Sendable {
         }
         if let keyID = filter.keyID { conditions.append("key_id = \(bind(.text(keyID)))") }
         if let userID = filter.userID { conditions.append("user_id = \(bind(.text(userID)))") }
+        if let teamID = filter.teamID { conditions.append("team_id = \(bind(.text(teamID)))") }
+        if let endUser = filter.endUser { conditions.append("end_user = \(bind(.text(endUser)))") }
         if let model = filter.model {
             let placeholder = bind(.text(model))
             conditions.append("(requested_model = \(placeholder) OR served_model = \(placeholder))")
@@ -83,6 +87,8 @@ struct UsageStore: Sendable {
         var days: ClosedRange<UsageDay>
         var keyID: String?
         var userID: String?
+        var teamID: String?
+        var endUser: String?
         /// Matches `usage_daily.model` (the served Ollama model) against any of these names.
         var models: [String] = []
     }
@@ -98,13 +104,16 @@ struct UsageStore: Sendable {
         var conditions = ["day >= $1::date", "day <= $2::date"]
         if let keyID = filter.keyID { conditions.append("key_id = \(bind(keyID))") }
         if let userID = filter.userID { conditions.append("user_id = \(bind(userID))") }
+        if let teamID = filter.teamID { conditions.append("team_id = \(bind(teamID))") }
+        if let endUser = filter.endUser { conditions.append("end_user = \(bind(endUser))") }
         if !filter.models.isEmpty { conditions.append("(" + filter.models.map { "model = \(bind($0))" }.joined(separator: " OR ") + ")") }
 
         let columns: [UsageDimension: String] = [
             .day: "to_char(day, 'YYYY-MM-DD') AS day", .key: "key_id", .user: "user_id", .model: "model", .backend: "backend",
+            .team: "team_id", .endUser: "end_user",
         ]
         let groupColumns = dimensions.map { columns[$0]! }
-        let groupNames = dimensions.map { $0 == .key ? "key_id" : $0 == .user ? "user_id" : $0.rawValue }
+        let groupNames = dimensions.map { $0 == .key ? "key_id" : $0 == .user ? "user_id" : $0 == .team ? "team_id" : $0.rawValue }
         var sums = [
             "sum(requests)::bigint AS requests", "sum(ok)::bigint AS ok", "sum(failed)::bigint AS failed",
             "sum(prompt_tokens)::bigint AS prompt_tokens", "sum(completion_tokens)::bigint AS completion_tokens",

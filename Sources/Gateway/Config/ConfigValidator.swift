@@ -182,7 +182,7 @@ struct ConfigValidator {
         try check(config.server.maxConnections >= 1, "server.max_connections must be at least 1", ["server", "max_connections"], env: nil)
         for (value, key) in [
             (config.auth.keyCacheSize, "key_cache_size"), (config.auth.negativeCacheSize, "negative_cache_size"),
-            (config.auth.failedAuthTrackedAddresses, "failed_auth_tracked_addresses"),
+            (config.auth.failedAuthTrackedAddresses, "failed_auth_tracked_addresses"), (config.auth.endUserCacheSize, "end_user_cache_size"),
         ] {
             try check((1...10_000_000).contains(value), "auth.\(key) must be from 1 to 10000000", ["auth", key], env: nil)
         }

@@ -115,6 +115,7 @@ extension GatewayConfig.Auth: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case master_key_env, master_key
         case key_cache_size, negative_cache_size, negative_cache_ttl_s, failed_auth_per_minute, failed_auth_tracked_addresses
+        case trust_end_user_headers, end_user_cache_size
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +133,8 @@ extension GatewayConfig.Auth: Decodable {
         negativeCacheTTLSeconds = try c.decodeIfPresent(Double.self, forKey: .negative_cache_ttl_s) ?? negativeCacheTTLSeconds
         failedAuthPerMinute = try c.decodeIfPresent(Int.self, forKey: .failed_auth_per_minute) ?? failedAuthPerMinute
         failedAuthTrackedAddresses = try c.decodeIfPresent(Int.self, forKey: .failed_auth_tracked_addresses) ?? failedAuthTrackedAddresses
+        trustEndUserHeaders = try c.decodeIfPresent(Bool.self, forKey: .trust_end_user_headers) ?? trustEndUserHeaders
+        endUserCacheSize = try c.decodeIfPresent(Int.self, forKey: .end_user_cache_size) ?? endUserCacheSize
     }
 }
 

@@ -96,6 +96,11 @@ public struct GatewayConfig: Sendable {
         public var failedAuthPerMinute = 30
         /// Client addresses whose failures are counted at once at most.
         public var failedAuthTrackedAddresses = 10_000
+        /// Whether keys trust Open WebUI's `X-OpenWebUI-User-*` headers to name the end user, unless the key's
+        /// own `trust_end_user_headers` says otherwise.
+        public var trustEndUserHeaders = false
+        /// End users' settings (`/customer/*`) cached per process at most (least recently used evicted first).
+        public var endUserCacheSize = 10_000
     }
 
     public struct Database: Sendable {

@@ -27,6 +27,9 @@ public struct Identity: Sendable, Equatable {
     public var userID: String?
     /// The virtual key, when the caller used one.
     var key: VirtualKey?
+    /// The end user named by trusted `X-OpenWebUI-User-*` headers (``EndUser/fromHeaders(_:)``); it wins over
+    /// one named in the body.
+    var endUser: String? = nil
 
     public var isMaster: Bool { key == nil }
 

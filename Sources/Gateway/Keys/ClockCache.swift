@@ -61,6 +61,13 @@ struct ClockCache<Value> {
         free.append(position)
     }
 
+    /// Removes every entry whose value matches `predicate` (a sweep of all slots: for rare changes only).
+    mutating func removeAll(where predicate: (Value) -> Bool) {
+        for (key, position) in index where predicate(slots[position]!.value) {
+            remove(key)
+        }
+    }
+
     mutating func removeAll() {
         slots.removeAll()
         index.removeAll()

@@ -16,6 +16,8 @@ struct KeyAuthenticator: RouterMiddleware {
     let masterKey: [UInt8]
     let keys: KeyResolver
     let metrics: GatewayMetrics
+    /// Whether keys that do not say (`trust_end_user_headers` null) trust Open WebUI's end-user headers.
+    var trustEndUserHeaders = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -26,6 +28,9 @@ struct KeyAuthenticator: RouterMiddleware {
         } catch let error as GatewayError where error.error.kind == .authentication || error.error.code == Self.tooManyFailuresCode {
             metrics.authRejected(code: error.error.code)
             throw error
+        }
+        if context.identity?.key?.trustsEndUserHeaders ?? trustEndUserHeaders {
+            context.identity?.endUser = try EndUser.fromHeaders(request.headers)
         }
         return try await next(request, context)
     }
@@ -52,6 +57,9 @@ struct KeyAuthenticator: RouterMiddleware {
         }
         if key.blocked {
             throw GatewayError(.authentication, "This API key is blocked.", code: "key_blocked")
+        }
+        if let team = key.team, team.blocked {
+            throw GatewayError(.authentication, "This API key's team '\(team.id)' is blocked.", code: "team_blocked")
         }
         if key.isExpired() {
             let when = key.expiresAt.map { ISO8601DateFormatter().string(from: $0) } ?? "an earlier time"

@@ -17,6 +17,8 @@ final class KeyCache: Sendable {
     static let channel = "tollgate:keys:changed"
     /// The message that clears every entry (a user deleted, say).
     static let everything = "*"
+    /// The message that drops every key of one team (the team changed): this prefix and the team's id.
+    static let teamPrefix = "team:"
     static let maxAge: Duration = .seconds(300)
     /// How long an entry read while the subscription is down may be used: a change published meanwhile
     /// cannot reach this process, so it must see PostgreSQL's answer this often.
@@ -81,13 +83,16 @@ final class KeyCache: Sendable {
         }
     }
 
-    /// Applies a change notice: one hash, or ``everything``.
+    /// Applies a change notice: one hash, a team (``teamPrefix`` and its id), or ``everything``.
     func invalidate(_ message: String) {
         state.withLock { state in
             state.generation &+= 1
             if message == Self.everything {
                 state.known.removeAll()
                 state.unknown.removeAll()
+            } else if message.hasPrefix(Self.teamPrefix) {
+                let team = message.dropFirst(Self.teamPrefix.count)
+                state.known.removeAll { $0.key?.team.map { $0.id == team } ?? false }
             } else {
                 state.known.remove(message)
                 state.unknown.remove(message)

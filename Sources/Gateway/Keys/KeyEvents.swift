@@ -26,6 +26,8 @@ final class KeyEvents: Sendable {
 
     let redis: RedisClient
     let cache: KeyCache
+    /// End users' settings, which listen on the same channel (`end_user:<id>`).
+    let endUsers: EndUserCache?
     let metrics: GatewayMetrics
     let logger: Logger
 
@@ -37,19 +39,23 @@ final class KeyEvents: Sendable {
 
     private let pending = Mutex(Pending())
 
-    init(redis: RedisClient, cache: KeyCache, metrics: GatewayMetrics, logger: Logger) {
+    init(redis: RedisClient, cache: KeyCache, endUsers: EndUserCache? = nil, metrics: GatewayMetrics, logger: Logger) {
         self.redis = redis
         self.cache = cache
+        self.endUsers = endUsers
         self.metrics = metrics
         self.logger = logger
     }
 
-    /// Publishes `hashes` (or ``KeyCache/everything``) on the change channel, and applies them locally
+    /// Publishes `hashes` (or ``KeyCache/everything``, a team's or an end user's notice) on the change channel, and applies them locally
     /// first so this instance never waits on its own subscription. Returns whether Redis took them all;
     /// when not, they are retried in the background.
     @discardableResult
     func changed(_ hashes: [String]) async -> KeyPropagation {
-        for hash in hashes { cache.invalidate(hash) }
+        for hash in hashes {
+            cache.invalidate(hash)
+            endUsers?.invalidate(hash)
+        }
         // Earlier notices still waiting go first, so they are never overtaken.
         if !isRetrying, await publish(hashes) { return .delivered }
         enqueue(hashes)

@@ -10,8 +10,9 @@ struct KeyStore: Sendable {
     func key(hash: String) async throws -> VirtualKey? {
         let rows = try await pool.query(
             """
-            SELECT row_to_json(k)::text AS key, to_json(u.models)::text AS user_models, row_to_json(u)::text AS user_row
-            FROM api_keys k LEFT JOIN users u ON u.user_id = k.user_id
+            SELECT row_to_json(k)::text AS key, to_json(u.models)::text AS user_models, row_to_json(u)::text AS user_row,
+                   row_to_json(t)::text AS team_row
+            FROM api_keys k LEFT JOIN users u ON u.user_id = k.user_id LEFT JOIN teams t ON t.team_id = k.team_id
             WHERE k.key_hash = $1
             """,
             [.text(hash)]
@@ -20,6 +21,7 @@ struct KeyStore: Sendable {
         var key = VirtualKey(row: row)
         key?.userModels = rows.value(0, "user_models").flatMap { JSONText.decode($0) as? [String] } ?? []
         key?.userLimits = rows.value(0, "user_row").flatMap { JSONText.decode($0) as? [String: Any] }.map(LimitPolicy.init(row:))
+        key?.team = rows.value(0, "team_row").flatMap { JSONText.decode($0) as? [String: Any] }.flatMap(TeamSettings.init(row:))
         return key
     }
 

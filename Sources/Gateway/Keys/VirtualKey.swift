@@ -13,6 +13,10 @@ struct VirtualKey: Sendable, Equatable {
     var userModels: [String] = []
     /// The owner's limits (rate limits and budget spanning all their keys), when the key has an owner.
     var userLimits: LimitPolicy? = nil
+    /// The key's team, its model list (empty: every model), limits and block; see ``TeamSettings``.
+    var team: TeamSettings? = nil
+    /// Whether Open WebUI's `X-OpenWebUI-User-*` headers name the end user; nil: `auth.trust_end_user_headers`.
+    var trustsEndUserHeaders: Bool? = nil
     var rpmLimit: Int?
     var tpmLimit: Int?
     var maxParallelRequests: Int?
@@ -34,7 +38,7 @@ struct VirtualKey: Sendable, Equatable {
             list.isEmpty || list.contains(requested) || list.contains(resolved)
                 || ModelCatalog.match(requested, in: list) != nil || ModelCatalog.match(resolved, in: list) != nil
         }
-        return permits(models) && permits(userModels)
+        return permits(models) && permits(userModels) && permits(team?.models ?? [])
     }
 
     func isExpired(at now: Date = Date()) -> Bool {
@@ -55,6 +59,8 @@ extension VirtualKey {
             models: row["models"] as? [String] ?? [],
             userModels: [],
             userLimits: nil,
+            team: nil,
+            trustsEndUserHeaders: row["trust_end_user_headers"] as? Bool,
             rpmLimit: (row["rpm_limit"] as? NSNumber)?.intValue,
             tpmLimit: (row["tpm_limit"] as? NSNumber)?.intValue,
             maxParallelRequests: (row["max_parallel_requests"] as? NSNumber)?.intValue,
@@ -68,6 +74,24 @@ extension VirtualKey {
             createdAt: PostgresTime.date(row["created_at"]),
             updatedAt: PostgresTime.date(row["updated_at"])
         )
+    }
+}
+
+/// What a key takes from its team: the team's id, models, limits (spanning every key of the team) and block.
+struct TeamSettings: Sendable, Equatable {
+    var id: String
+    /// Models the team may use; empty means every model. Narrows every key of the team.
+    var models: [String]
+    var limits: LimitPolicy
+    var blocked: Bool
+
+    /// Reads a `row_to_json(teams)` object.
+    init?(row: [String: Any]) {
+        guard let id = row["team_id"] as? String else { return nil }
+        self.id = id
+        self.models = row["models"] as? [String] ?? []
+        self.limits = LimitPolicy(row: row)
+        self.blocked = row["blocked"] as? Bool ?? false
     }
 }
 

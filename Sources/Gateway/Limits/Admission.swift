@@ -8,7 +8,8 @@ import Synchronization
 /// Checks and charges every limit of a request before it is forwarded, and settles the charges after.
 ///
 /// One Lua script (``LimitScripts/admit``) checks and charges the requests-per-minute, tokens-per-minute,
-/// parallel and budget limits of the key and of its user atomically in Redis: all charges apply or none.
+/// parallel and budget limits of the key, its user, its team and the request's end user atomically in Redis:
+/// all charges apply or none.
 /// Settlement (``settle(_:record:)``) runs off the request path when the usage record is produced.
 /// When Redis cannot be reached, ``LocalLimiter`` takes over (fail-open) or limited keys get 503.
 final class Admission: Sendable {
@@ -40,21 +41,29 @@ final class Admission: Sendable {
         self.local = LocalLimiter()
     }
 
-    /// The subjects whose limits apply to `key`: the key, then its user (when either has any limit).
-    func subjects(for key: VirtualKey) -> [LimitSubject] {
+    /// The subjects whose limits apply to a request of `key`: the key, its user, its team, then the request's
+    /// end user (each only when it has any limit). One script checks and charges them all or none.
+    func subjects(for key: VirtualKey, endUser: EndUserSettings? = nil) -> [LimitSubject] {
         let date = now()
-        func subject(_ scope: String, _ id: String, _ policy: LimitPolicy) -> LimitSubject? {
+        func subject(_ scope: LimitScope, _ id: String, _ policy: LimitPolicy) -> LimitSubject? {
             guard !policy.isUnlimited else { return nil }
             let period = policy.budgetDuration.flatMap { BudgetWindow.window(duration: $0, anchor: policy.anchor ?? .distantPast, now: date) }
             return LimitSubject(scope: scope, id: id, policy: policy, period: period)
         }
-        return [subject("key", key.id, key.limits), key.userID.flatMap { id in key.userLimits.flatMap { subject("user", id, $0) } }]
-            .compactMap { $0 }
+        return [
+            subject(.key, key.id, key.limits),
+            key.userID.flatMap { id in key.userLimits.flatMap { subject(.user, id, $0) } },
+            key.team.flatMap { subject(.team, $0.id, $0.limits) },
+            endUser.flatMap { subject(.endUser, $0.id, $0.limits) },
+        ].compactMap { $0 }
     }
 
-    /// Admits or refuses a request of `key` for `model`; throws the client's error when refused.
-    func admit(requestID: String, key: VirtualKey, promptBytes: Int, maxTokens: Int?, model: ResolvedModel) async throws -> AdmissionDecision {
-        let subjects = subjects(for: key)
+    /// Admits or refuses a request of `key` (for `endUser`, when the request names one) for `model`;
+    /// throws the client's error when refused.
+    func admit(
+        requestID: String, key: VirtualKey, endUser: EndUserSettings? = nil, promptBytes: Int, maxTokens: Int?, model: ResolvedModel
+    ) async throws -> AdmissionDecision {
+        let subjects = subjects(for: key, endUser: endUser)
         guard !subjects.isEmpty else { return .admitted(nil, RateLimitHeaders()) }
         let promptEstimate = (promptBytes + 3) / 4
         let completion = maxTokens ?? config.defaultMaxTokens
@@ -75,7 +84,7 @@ final class Admission: Sendable {
             let backlog = self.backlog
             return local.admit(
                 ticket, ttlMs: config.reservationTTLSeconds * 1000,
-                seed: { Self.cachedSpend($0, key: key) + backlog.cost(scope: $0.scope, id: $0.id) }
+                seed: { Self.cachedSpend($0, key: key) + backlog.cost(scope: $0.scope.rawValue, id: $0.id) }
             )
         }
     }
@@ -137,11 +146,18 @@ final class Admission: Sendable {
     /// for 10 s only, so the real figure is read again soon after PostgreSQL returns. Requests of cached keys
     /// keep being admitted through an outage; a period budget then knows only the spend since the outage began.
     private func seed(_ subject: LimitSubject, key: VirtualKey) async throws {
-        let unwritten = backlog.cost(scope: subject.scope, id: subject.id)
+        let unwritten = backlog.cost(scope: subject.scope.rawValue, id: subject.id)
         var spend = Self.cachedSpend(subject, key: key)
         var ttlSeconds: Int?
         do {
-            let column = subject.scope == "user" ? "user_id" : "key_id"
+            // Column and table names come from this fixed table, never from the request.
+            let (column, table, idColumn): (String, String, String) =
+                switch subject.scope {
+                case .key: ("key_id", "api_keys", "id::text")
+                case .user: ("user_id", "users", "user_id")
+                case .team: ("team_id", "teams", "team_id")
+                case .endUser: ("end_user", "end_users", "user_id")
+                }
             if let period = subject.period {
                 let rows = try await pool.query(
                     "SELECT coalesce(sum(cost_micros), 0)::bigint AS s FROM request_log WHERE \(column) = $1 AND started_at >= $2",
@@ -150,9 +166,7 @@ final class Admission: Sendable {
                 spend = Int64(rows.value(0, "s") ?? "0") ?? 0
                 ttlSeconds = max(60, Int(period.end.timeIntervalSince(now())) + 86_400)
             } else {
-                let sql =
-                    subject.scope == "user"
-                    ? "SELECT spend_micros AS s FROM users WHERE user_id = $1" : "SELECT spend_micros AS s FROM api_keys WHERE id::text = $1"
+                let sql = "SELECT spend_micros AS s FROM \(table) WHERE \(idColumn) = $1"
                 spend = Int64(try await pool.query(sql, [.text(subject.id)]).value(0, "s") ?? "0") ?? 0
             }
         } catch {
@@ -168,7 +182,7 @@ final class Admission: Sendable {
 
     /// The spend the key cache knows, for when neither Redis nor PostgreSQL can tell.
     static func cachedSpend(_ subject: LimitSubject, key: VirtualKey) -> Int64 {
-        subject.scope == "key" && subject.period == nil ? key.spendMicros : 0
+        subject.scope == .key && subject.period == nil ? key.spendMicros : 0
     }
 
     /// Runs `script` by its SHA, loading it on first use and again after `NOSCRIPT` (Redis restarted).

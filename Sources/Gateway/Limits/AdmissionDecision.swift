@@ -60,14 +60,23 @@ enum AdmissionDecision: Sendable {
     /// Refused by `limit` (`rpm`, `tpm`, `parallel`, `budget`) of `subject`; nothing was charged.
     case refused(limit: String, subject: LimitSubject, retryAfterMs: Int, RateLimitHeaders)
 
-    /// The client's error for a refusal: 429 for rate limits, 400 for an exhausted budget.
+    /// Names the level that refused (`key`, `user`, `team`, `end_user`) on every refusal.
+    static let levelHeader = HTTPField.Name("x-ratelimit-level")!
+
+    /// The client's error for a refusal: 429 for rate limits, 400 for an exhausted budget. The message and
+    /// ``levelHeader`` name the level that refused.
     static func error(limit: String, subject: LimitSubject, retryAfterMs: Int, headers: RateLimitHeaders) -> GatewayError {
-        let owner = subject.scope == "user" ? "this key's user" : "this key"
+        let owner = subject.scope.owner(subject.id)
         if limit == "budget" {
             // 400, not 429: SDKs retry 429 and 5xx by themselves, and a spent budget does not come back in seconds.
             let budget = Double(subject.policy.budgetMicros ?? 0) / 1_000_000
             let reset = subject.period.map { "It resets at \(ISO8601DateFormatter().string(from: $0.end))." } ?? "It does not reset."
-            return GatewayError(.invalidRequest, "Budget exceeded for \(owner): the max budget is $\(budget). \(reset)", code: "budget_exceeded")
+            var error = GatewayError(
+                .invalidRequest, "Budget exceeded for \(owner) (level: \(subject.scope.rawValue)): the max budget is $\(budget). \(reset)",
+                code: "budget_exceeded"
+            )
+            error.headers[levelHeader] = subject.scope.rawValue
+            return error
         }
         let what =
             switch limit {
@@ -77,9 +86,11 @@ enum AdmissionDecision: Sendable {
             }
         let retry = max(1, (retryAfterMs + 999) / 1000)
         var error = GatewayError(
-            .rateLimited, "Rate limit reached for \(owner): \(what). Please try again in \(retry)s.", code: "rate_limit_exceeded"
+            .rateLimited, "Rate limit reached for \(owner) (level: \(subject.scope.rawValue)): \(what). Please try again in \(retry)s.",
+            code: "rate_limit_exceeded"
         )
         error.headers = headers.fields
+        error.headers[levelHeader] = subject.scope.rawValue
         error.headers[.retryAfter] = String(retry)
         return error
     }

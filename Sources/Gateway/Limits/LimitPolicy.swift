@@ -38,16 +38,33 @@ extension VirtualKey {
     }
 }
 
-/// One subject of an admission: `key` or `user`, its id, its limits, and its current budget period.
+/// The level a limit belongs to. A request is checked against every level that has limits: its key, the
+/// key's user, the key's team, and the request's end user; refusals name the level that refused.
+enum LimitScope: String, Sendable, Equatable, CaseIterable {
+    case key, user, team
+    case endUser = "end_user"
+
+    /// Who the level is, as a refusal's message says it.
+    func owner(_ id: String) -> String {
+        switch self {
+        case .key: "this key"
+        case .user: "this key's user"
+        case .team: "this key's team '\(id)'"
+        case .endUser: "the end user '\(id)'"
+        }
+    }
+}
+
+/// One subject of an admission: a key, user, team or end user, its id, its limits, and its current budget period.
 struct LimitSubject: Sendable, Equatable {
-    var scope: String
+    var scope: LimitScope
     var id: String
     var policy: LimitPolicy
     /// The budget period the request falls in (nil when the budget never resets).
     var period: BudgetWindow.Window?
 
-    /// `tollgate:lim:{key|user}:<id>:` — every Redis key of the subject starts with this.
-    var prefix: String { "tollgate:lim:\(scope):\(id):" }
+    /// `tollgate:lim:{key|user|team|end_user}:<id>:` — every Redis key of the subject starts with this.
+    var prefix: String { "tollgate:lim:\(scope.rawValue):\(id):" }
 
     /// The five Redis keys the scripts use, in their order: requests, tokens, parallel, reserved, spend.
     var redisKeys: [String] {

@@ -28,6 +28,8 @@ struct ModelCalls: Sendable {
     var headGrace: Duration = .seconds(2)
     /// Fetches remote image URLs and inlines them as base64; nil leaves them as they are.
     var remoteImages: RemoteImages?
+    /// End users' settings (limits, blocks); nil: end users are recorded but never limited.
+    var endUsers: EndUserCache?
 
     /// Runs `serve` for one authenticated request, guaranteeing it ends in exactly one usage record:
     /// answered, refused, failed upstream, timed out, or abandoned by the client.
@@ -124,7 +126,7 @@ struct ModelCalls: Sendable {
             let model = try await resolve(chat.model, context: context, meter: &meter)
             await fit(&chat, to: model)
             let limitHeaders = try await admit(
-                promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter
+                promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter, endUser: chat.endUser
             )
             try await remoteImages?.inline(&chat)  // only for an admitted call: a key over its limits makes no fetches
             let native = OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json()
@@ -185,13 +187,21 @@ struct ModelCalls: Sendable {
         if !capabilities.contains("thinking") { chat.think = nil }
     }
 
-    /// Checks and charges the key's limits (the master key has none); returns the `x-ratelimit-*` headers.
+    /// Checks and charges the limits of the key, its user, its team and the request's end user (the master
+    /// key has none); returns the `x-ratelimit-*` headers.
+    ///
+    /// `endUser` is the end user the body names (OpenAI's `user`, Anthropic's `metadata.user_id`); a trusted
+    /// `X-OpenWebUI-User-*` header wins over it. The end user is recorded in the usage row either way.
     func admit(
-        promptBytes: Int, maxTokens: Int?, model: ResolvedModel, context: GatewayRequestContext, meter: inout RequestMeter
+        promptBytes: Int, maxTokens: Int?, model: ResolvedModel, context: GatewayRequestContext, meter: inout RequestMeter,
+        endUser named: String? = nil
     ) async throws -> HTTPFields {
+        let endUser = try context.identity?.endUser ?? EndUser.checked(named, source: "user")
+        meter.attributed(to: endUser)
         guard let key = context.identity?.key else { return [:] }
+        let settings = try await endUserSettings(endUser)
         let decision = try await admission.admit(
-            requestID: context.requestID, key: key, promptBytes: promptBytes, maxTokens: maxTokens, model: model
+            requestID: context.requestID, key: key, endUser: settings, promptBytes: promptBytes, maxTokens: maxTokens, model: model
         )
         switch decision {
         case .admitted(let ticket, let headers):
@@ -201,6 +211,22 @@ struct ModelCalls: Sendable {
             metrics.limiterRejected(limit)
             throw AdmissionDecision.error(limit: limit, subject: subject, retryAfterMs: retryAfterMs, headers: headers)
         }
+    }
+
+    /// The settings of `endUser` (nil when it has none); a blocked end user is refused with 403.
+    private func endUserSettings(_ endUser: String?) async throws -> EndUserSettings? {
+        guard let endUser, let endUsers else { return nil }
+        let settings: EndUserSettings?
+        do {
+            settings = try await endUsers.settings(for: endUser)
+        } catch {
+            metrics.postgresFailed()
+            throw GatewayError(.overloaded, "End-user settings are unavailable; try again shortly.", code: "end_user_store_unavailable")
+        }
+        if settings?.blocked == true {
+            throw GatewayError(.permission, "The end user '\(endUser)' is blocked.", param: "user", code: "end_user_blocked")
+        }
+        return settings
     }
 
     /// Sends `body` to Ollama's `path`. An error status before the answer began becomes a ``GatewayError``

@@ -23,7 +23,8 @@ struct OpenAICompletionsRoute: Sendable {
             meter.requested(model: completion.model, stream: completion.stream)
             let model = try await calls.resolve(completion.model, context: context, meter: &meter)
             let limitHeaders = try await calls.admit(
-                promptBytes: body.count, maxTokens: completion.options.maxTokens, model: model, context: context, meter: &meter
+                promptBytes: body.count, maxTokens: completion.options.maxTokens, model: model, context: context, meter: &meter,
+                endUser: openAI.user
             )
             let native = OllamaGenerateRequest(completion, ollamaModel: model.ollamaModel).json()
             let envelope = OpenAIChatEnvelope(

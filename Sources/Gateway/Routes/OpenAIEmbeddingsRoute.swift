@@ -21,7 +21,9 @@ struct OpenAIEmbeddingsRoute: Sendable {
             }
             meter.requested(model: openAI.embedding.model, stream: false)
             let model = try await calls.resolve(openAI.embedding.model, context: context, meter: &meter)
-            let limitHeaders = try await calls.admit(promptBytes: body.count, maxTokens: 0, model: model, context: context, meter: &meter)
+            let limitHeaders = try await calls.admit(
+                promptBytes: body.count, maxTokens: 0, model: model, context: context, meter: &meter, endUser: openAI.user
+            )
             let upstream = try await calls.call(
                 "/api/embed", body: OllamaEmbedRequest(openAI.embedding, ollamaModel: model.ollamaModel).json(),
                 model: openAI.embedding.model, meter: &meter, context: context

@@ -54,7 +54,7 @@ struct ResponsesRoute: Sendable {
         var native = OllamaChatRequest(responses.chat, ollamaModel: model.ollamaModel).json()
         let limitHeaders = try await calls.admit(
             promptBytes: max(body.count, native.count), maxTokens: responses.chat.options.maxTokens, model: model, context: context,
-            meter: &meter
+            meter: &meter, endUser: responses.echo.user
         )
         // Remote images are fetched only for an admitted call, so a key over its limits cannot make the gateway fetch.
         if let remoteImages = calls.remoteImages, responses.chat.hasRemoteImages {

@@ -23,7 +23,11 @@ struct RequestMeter: Sendable {
             requestID: context.requestID, keyID: context.identity?.keyID ?? "anonymous", userID: context.identity?.userID,
             dialect: dialect, endpoint: endpoint, stream: false, outcome: .ok, httpStatus: 200, startedAt: Date()
         )
+        record.teamID = context.identity?.key?.team?.id
     }
+
+    /// The request names `endUser` as the person behind it.
+    mutating func attributed(to endUser: String?) { record.endUser = endUser }
 
     mutating func requested(model: String, stream: Bool) {
         record.requestedModel = model

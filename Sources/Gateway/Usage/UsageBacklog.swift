@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The cost of the usage records not yet committed to PostgreSQL, per key and per user.
+/// The cost of the usage records not yet committed to PostgreSQL, per key, user, team and end user.
 ///
 /// Admission seeds a budget's spend in Redis from PostgreSQL (when Redis has none). Records still waiting in
 /// the journal are not in PostgreSQL yet — PostgreSQL is down, or the records were just replayed after a
@@ -15,7 +15,7 @@ final class UsageBacklog: Sendable {
     /// `records` are committed to PostgreSQL.
     func remove(_ records: some Sequence<UsageRecord>) { change(records, sign: -1) }
 
-    /// The unwritten cost of a limit subject (`scope` is `key` or `user`, as in ``LimitSubject``).
+    /// The unwritten cost of a limit subject (`scope` is a ``LimitScope``'s raw value).
     func cost(scope: String, id: String) -> Int64 {
         costs.withLock { $0[scope + ":" + id] ?? 0 }
     }
@@ -27,6 +27,8 @@ final class UsageBacklog: Sendable {
             for record in charged {
                 Self.apply(&costs, "key:" + record.keyID, sign * record.costMicros)
                 if let user = record.userID { Self.apply(&costs, "user:" + user, sign * record.costMicros) }
+                if let team = record.teamID { Self.apply(&costs, "team:" + team, sign * record.costMicros) }
+                if let endUser = record.endUser { Self.apply(&costs, "end_user:" + endUser, sign * record.costMicros) }
             }
         }
     }

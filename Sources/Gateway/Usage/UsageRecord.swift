@@ -48,6 +48,10 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var attempts: Int? = nil
     /// How long the request waited in the fleet's queue for a backend slot; nil when it did not wait.
     public var queueWaitMs: Double? = nil
+    /// The key's team when the request ran (its spend is charged to that team); nil for keys without one.
+    public var teamID: String? = nil
+    /// The person behind the request, as the request named them (``EndUser``); nil when it named nobody.
+    public var endUser: String? = nil
     /// The limit charges to settle when the record is produced (nil when none were made).
     ///
     /// Not journaled: it is settled in ``UsageRecorder/record(_:)`` before the record is written, and a
@@ -83,5 +87,7 @@ public struct UsageRecord: Sendable, Equatable, Codable {
         case ollamaEvalNs = "ollama_eval_ns"
         case payload, attempts
         case queueWaitMs = "queue_wait_ms"
+        case teamID = "team_id"
+        case endUser = "end_user"
     }
 }
