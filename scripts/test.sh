@@ -155,6 +155,9 @@ log_path, list_path = sys.argv[1:3]
 xml_paths = [p for p in sys.argv[3:] if os.path.exists(p)]
 text = open(log_path, encoding="utf-8", errors="replace").read()
 passed = failed = skipped = integration = 0
+# Swift Testing's skip line: `➜ Test "name" skipped.` (or `skipped: "reason"`); the word inside a
+# test's own name ("malformed entries are skipped, …") is not one.
+SKIP_LINE = r'^\S+ Test (?:"[^"\n]*"|\S+) skipped(?:[.:]|$)'
 
 # Swift Testing: one <testcase classname="Module.Suite" or "Module"> per test, in one report per pass.
 if xml_paths:
@@ -175,7 +178,7 @@ else:
     # No report (e.g. a crash): fall back to the console lines.
     passed += len(re.findall(r"^\S+ Test .+ passed after", text, re.M))
     failed += len(re.findall(r"^\S+ Test .+ failed after", text, re.M))
-    skipped += len(re.findall(r"^\S+ Test .+ skipped", text, re.M))
+    skipped += len(re.findall(SKIP_LINE, text, re.M))
     m = re.search(r"Test run with (\d+) tests? .* failed", text)
     if m and failed == 0:
         failed = 1
@@ -199,7 +202,7 @@ for cls in re.findall(r"^Test Case '(?:[\w.]+\.)?(\w+)\.\w+' passed", text, re.M
     if cls in xc_classes:
         integration += 1
 # A skip that the report missed still counts as a skip.
-if skipped == 0 and re.search(r"^\S+ Test .+ skipped|^Test Case '.+' skipped", text, re.M):
+if skipped == 0 and re.search(SKIP_LINE + r"|^Test Case '.+' skipped", text, re.M):
     skipped = 1
 print(passed, failed, skipped, integration)
 PY
