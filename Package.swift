@@ -37,11 +37,14 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
 
+        // The one lock type every module shares (a pthread mutex, which ThreadSanitizer understands).
+        .target(name: "Locking", swiftSettings: swiftSettings),
+
         // One small Swift module per C library; no C type leaks out of them.
         .target(
             name: "Postgres",
             dependencies: [
-                "CLibPQ",
+                "CLibPQ", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -51,7 +54,7 @@ let package = Package(
         .target(
             name: "Redis",
             dependencies: [
-                "CHiredis",
+                "CHiredis", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -60,7 +63,7 @@ let package = Package(
         .target(
             name: "Upstream",
             dependencies: [
-                "CCurl",
+                "CCurl", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -74,7 +77,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Postgres", "Redis", "Upstream", "Dialects",
+                "Postgres", "Redis", "Upstream", "Dialects", "Locking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,6 +107,7 @@ let package = Package(
         .target(
             name: "FakeOllama",
             dependencies: [
+                "Locking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,7 +126,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "DialectsTests", dependencies: ["Dialects"], swiftSettings: swiftSettings),
+        .testTarget(name: "DialectsTests", dependencies: ["Dialects", "Locking"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "Upstream", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -131,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Gateway", "FakeOllama", "Postgres", "Redis", "Upstream",
+                "Gateway", "FakeOllama", "Postgres", "Redis", "Upstream", "Locking",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

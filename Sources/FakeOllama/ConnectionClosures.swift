@@ -1,10 +1,11 @@
 import NIOCore
 import Synchronization
+import Locking
 
 /// When the fake's client connections closed, so tests can check how fast a gateway hangs up on
 /// Ollama after its own client left.
 final class ConnectionClosures: Sendable {
-    private let instants = Mutex<[ContinuousClock.Instant]>([])
+    private let instants = Locked<[ContinuousClock.Instant]>([])
 
     func record() { instants.withLock { $0.append(.now) } }
 

@@ -1,6 +1,6 @@
 import HTTPTypes
 import Hummingbird
-import Synchronization
+import Locking
 
 /// Thrown from a response body writer to close the connection abruptly.
 struct ConnectionDropped: Error {}

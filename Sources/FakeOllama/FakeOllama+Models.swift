@@ -1,5 +1,5 @@
 import Hummingbird
-import Synchronization
+import Locking
 
 extension FakeOllama {
     /// Fixed `modified_at` for every installed model (Go timestamps may carry an offset).

@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
+import Locking
 import UnixSignals
 
 /// A stand-in for an Ollama server that follows Ollama's native wire format
@@ -15,8 +15,8 @@ public final class FakeOllama: Sendable {
     let models: [FakeModel]
     /// Whether requests are appended to ``recordedRequests`` (off for the long-running executable).
     let recording: Bool
-    let state: Mutex<State>
-    private let lifecycle = Mutex(Lifecycle())
+    let state: Locked<State>
+    private let lifecycle = Locked(Lifecycle())
     private let closures = ConnectionClosures()
 
     struct State {
@@ -41,7 +41,7 @@ public final class FakeOllama: Sendable {
     init(models: [FakeModel], behavior: FakeOllamaBehavior, recording: Bool) {
         self.models = models
         self.recording = recording
-        self.state = Mutex(State(behavior: behavior))
+        self.state = Locked(State(behavior: behavior))
     }
 
     /// Starts a server and returns once it is listening. `port: 0` picks a free port (see ``port``).

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import NIOCore
-import Synchronization
+import Locking
 
 /// Routes requests to the fake's handlers, recording each one first.
 ///

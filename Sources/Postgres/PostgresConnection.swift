@@ -1,6 +1,6 @@
 internal import CLibPQ
 import Foundation
-import Synchronization
+import Locking
 
 /// One libpq connection. Blocking: use it only from a ``PostgresPool`` thread, never from an event loop
 /// or Swift's cooperative pool.
@@ -168,9 +168,9 @@ final class PostgresCanceller: Sendable {
         var pointer: OpaquePointer?
     }
 
-    private let state: Mutex<Handle>
+    private let state: Locked<Handle>
 
-    init(_ pointer: OpaquePointer?) { state = Mutex(Handle(pointer: pointer)) }
+    init(_ pointer: OpaquePointer?) { state = Locked(Handle(pointer: pointer)) }
 
     /// Asks the server to cancel the running statement; it then fails with SQLSTATE 57014. Returns whether the
     /// request was delivered (a statement that already finished is not affected).

@@ -1,7 +1,7 @@
 public import Logging
 import NIOPosix
 public import ServiceLifecycle
-import Synchronization
+import Locking
 
 /// A small pool of libpq connections whose blocking calls run on a dedicated `NIOThreadPool`,
 /// never on an event loop or Swift's cooperative pool.
@@ -43,14 +43,14 @@ public final class PostgresPool: Sendable {
 
     private let configuration: Configuration
     private let threadPool: NIOThreadPool
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.maxConnections)
-        self.state = Mutex(State())
+        self.state = Locked(State())
         threadPool.start()
     }
 
@@ -211,7 +211,7 @@ extension PostgresPool {
     /// ``cancel()`` is the one call from elsewhere, and it touches only the mutex-guarded `control`.
     fileprivate final class Slot: @unchecked Sendable {
         private var connection: PostgresConnection?
-        private let control = Mutex(Control())
+        private let control = Locked(Control())
 
         private struct Control {
             var canceller: PostgresCanceller?

@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import Synchronization
+import Locking
 
 /// Listens on Redis pub/sub channels on a dedicated thread with its own connection.
 ///
@@ -82,7 +82,7 @@ public final class RedisSubscriber: Sendable {
             var descriptor: Int32?
         }
 
-        private let state = Mutex(State())
+        private let state = Locked(State())
 
         var isClosed: Bool { state.withLock { $0.isClosed } }
 

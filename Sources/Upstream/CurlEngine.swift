@@ -2,7 +2,7 @@ internal import CCurl
 import Foundation
 public import Logging
 public import ServiceLifecycle
-import Synchronization
+import Locking
 
 /// Every HTTP call to an upstream runs on one libcurl multi handle driven by one dedicated thread.
 ///
@@ -98,7 +98,7 @@ final class CommandInbox: Sendable {
         var isClosed = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Queues `command`, giving a start command a fresh transfer id; nil once shut down.
     func post(_ command: EngineCommand) -> Int? {

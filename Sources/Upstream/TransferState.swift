@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// What the curl thread and the consuming task share about one transfer: the response head, buffered
 /// body bytes, and how it ended. The curl thread produces; one task consumes.
@@ -27,7 +27,7 @@ final class TransferState: Sendable {
         var isCancelled = false
     }
 
-    private let inner = Mutex(Inner())
+    private let inner = Locked(Inner())
 
     // MARK: Consumer side
 

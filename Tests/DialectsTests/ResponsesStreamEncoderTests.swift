@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 import Testing
 @testable import Dialects
 
@@ -8,7 +8,7 @@ import Testing
 struct ResponsesStreamEncoderTests {
     /// Ids `<prefix>_1`, `<prefix>_2`, … so the expected output is fixed.
     static func counterIDs() -> ResponsesIDs {
-        let counter = Mutex(0)
+        let counter = Locked(0)
         return ResponsesIDs { prefix in
             let n = counter.withLock { value in
                 value += 1
@@ -195,7 +195,7 @@ struct ResponsesStreamEncoderTests {
 
     @Test("onFinish receives the final response object, the same one response.completed carries")
     func onFinish() throws {
-        let captured = Mutex<[UInt8]?>(nil)
+        let captured = Locked<[UInt8]?>(nil)
         let events = try Self.events(
             Self.run([.text("hi"), Self.finished()], envelope: Self.envelope(), onFinish: { bytes in captured.withLock { $0 = bytes } })
         )

@@ -3,7 +3,7 @@ import Gateway
 import HummingbirdTesting
 import Postgres
 import HTTPTypes
-import Synchronization
+import Locking
 import Testing
 
 /// The dashboard's sign-in, sessions, CSRF checks, security headers and escaping, over HTTP against a
@@ -98,7 +98,7 @@ struct DashboardTests {
     }
 
     @Test func anExpiredSessionGoesBackToSignIn() async throws {
-        let offset = Mutex<TimeInterval>(0)
+        let offset = Locked<TimeInterval>(0)
         try await GatewayHarness.run(configure: { $0.ui.sessionTTLSeconds = 600 }, now: { Date().addingTimeInterval(offset.withLock { $0 }) }) { gateway in
             var ui = DashboardClient(gateway)
             try await ui.signIn()

@@ -4,7 +4,7 @@ import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Postgres
-import Synchronization
+import Locking
 import Testing
 
 /// Rate limits and budgets through Redis: exact under concurrency and across gateway processes.
@@ -134,7 +134,7 @@ struct LimitsTests {
 
     @Test("a budget with budget_duration 1h resets exactly at the period boundary")
     func budgetPeriodResets() async throws {
-        let offset = Mutex<TimeInterval>(0)
+        let offset = Locked<TimeInterval>(0)
         try await GatewayHarness.run(now: { Date().addingTimeInterval(offset.withLock { $0 }) }) { gateway in
             // One request reserves ≈ 68 micros and costs ≈ 38; a 70-micro budget allows exactly one per hour.
             let key = try await gateway.newSecret(#"{"max_budget":0.00007,"budget_duration":"1h"}"#)

@@ -1,5 +1,5 @@
 public import Logging
-import Synchronization
+import Locking
 
 /// Applies a reloaded config to a running gateway: the backend list and fleet settings, and the model
 /// aliases. Calls in flight finish on the backends they have; new calls see the new config. Other
@@ -10,7 +10,7 @@ public final class ConfigReloads: Sendable {
         var catalog: ModelCatalog?
     }
 
-    private let targets = Mutex(Targets())
+    private let targets = Locked(Targets())
 
     public init() {}
 

@@ -1,5 +1,5 @@
 import Postgres
-import Synchronization
+import Locking
 
 /// Each process's cache of end-user settings by id, kept honest by the same Redis channel as ``KeyCache``.
 ///
@@ -25,12 +25,12 @@ final class EndUserCache: Sendable {
 
     let capacity: Int
     private let pool: PostgresPool
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(pool: PostgresPool, capacity: Int) {
         self.pool = pool
         self.capacity = capacity
-        self.state = Mutex(State(entries: ClockCache(capacity: capacity)))
+        self.state = Locked(State(entries: ClockCache(capacity: capacity)))
     }
 
     /// The settings of end user `id` (nil when it has none): from the cache, or PostgreSQL on a miss.

@@ -1,7 +1,7 @@
 import Dialects
 import Logging
 import ServiceLifecycle
-import Synchronization
+import Locking
 import Upstream
 
 /// The Ollama servers behind the gateway: what each has (discovery), whether each is up (health), and
@@ -63,20 +63,20 @@ final class Fleet: Service, Sendable {
     private let engine: CurlEngine
     private let metrics: GatewayMetrics
     private let logger: Logger
-    private let links = Mutex<[String: Link]>([:])
+    private let links = Locked<[String: Link]>([:])
     /// Configured order.
-    private let names = Mutex<[String]>([])
-    private let routing: Mutex<Routing>
-    private let settingsBox: Mutex<Settings>
+    private let names = Locked<[String]>([])
+    private let routing: Locked<Routing>
+    private let settingsBox: Locked<Settings>
     /// The discovery pass in progress, shared by everyone who asks for one (single flight).
-    private let discovery = Mutex<Task<Void, Never>?>(nil)
+    private let discovery = Locked<Task<Void, Never>?>(nil)
 
     init(config: GatewayConfig.Ollama, engine: CurlEngine, metrics: GatewayMetrics, logger: Logger) {
         self.engine = engine
         self.metrics = metrics
         self.logger = logger
-        self.routing = Mutex(Routing(book: FleetState(queueMax: config.queueMax, affinityEntries: config.affinityEntries)))
-        self.settingsBox = Mutex(Settings(config))
+        self.routing = Locked(Routing(book: FleetState(queueMax: config.queueMax, affinityEntries: config.affinityEntries)))
+        self.settingsBox = Locked(Settings(config))
         reconfigure(config)
     }
 

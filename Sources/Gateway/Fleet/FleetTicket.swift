@@ -1,4 +1,5 @@
 import Synchronization
+import Locking
 
 /// One request's hold on the fleet: the slot it has (on the backend answering it), how many backends it
 /// tried, and how long it queued. The request's ``RequestMeter`` carries it and ends it when the request
@@ -12,7 +13,7 @@ final class FleetTicket: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// What the usage record says of the fleet.
     struct Summary: Sendable, Equatable {

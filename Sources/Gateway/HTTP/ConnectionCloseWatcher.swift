@@ -1,5 +1,6 @@
 import NIOCore
 import Synchronization
+import Locking
 
 /// Tells a streaming route the moment its client's connection closes, instead of at its next write.
 ///
@@ -17,7 +18,7 @@ final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandl
         var callbacks: [Int: @Sendable () -> Void] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Runs `callback` once when the client's side closes (at once if it already has). Returns a token for
     /// ``cancel(_:)``.

@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Synchronization
+import Locking
 
 /// Resolves a host name to all its addresses with `getaddrinfo`, within a deadline.
 ///
@@ -25,10 +25,10 @@ enum HostResolver {
 
     /// Resumes its continuation with whichever result comes first: the lookup or the deadline.
     private final class ResumeOnce: Sendable {
-        private let continuation: Mutex<CheckedContinuation<[IPAddress], any Error>?>
+        private let continuation: Locked<CheckedContinuation<[IPAddress], any Error>?>
 
         init(_ continuation: CheckedContinuation<[IPAddress], any Error>) {
-            self.continuation = Mutex(continuation)
+            self.continuation = Locked(continuation)
         }
 
         func resume(with result: Result<[IPAddress], any Error>) {

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Counts invalid keys per client address and refuses an address that presented too many in a minute,
 /// before its next key costs a cache entry or a PostgreSQL query.
@@ -50,10 +50,10 @@ struct FailedAuthCounter {
 
 /// ``FailedAuthCounter`` behind a lock, shared by every request of the process.
 final class FailedAuthLimiter: Sendable {
-    private let counter: Mutex<FailedAuthCounter>
+    private let counter: Locked<FailedAuthCounter>
 
     init(limit: Int, addresses: Int) {
-        counter = Mutex(FailedAuthCounter(limit: limit, addresses: addresses))
+        counter = Locked(FailedAuthCounter(limit: limit, addresses: addresses))
     }
 
     func retryAfter(_ address: String) -> Duration? {

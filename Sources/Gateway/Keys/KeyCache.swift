@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// Each process's cache of virtual keys by hash, kept honest by Redis.
 ///
@@ -44,11 +44,11 @@ final class KeyCache: Sendable {
     }
 
     let limits: Limits
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(limits: Limits = Limits()) {
         self.limits = limits
-        self.state = Mutex(State(known: ClockCache(capacity: limits.keys), unknown: ClockCache(capacity: limits.unknownKeys)))
+        self.state = Locked(State(known: ClockCache(capacity: limits.keys), unknown: ClockCache(capacity: limits.unknownKeys)))
     }
 
     /// What the cache knows about `hash`.

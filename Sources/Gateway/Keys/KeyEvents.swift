@@ -1,6 +1,6 @@
 import Logging
 import Redis
-import Synchronization
+import Locking
 
 /// Whether every gateway has been told about a key change yet.
 enum KeyPropagation: Sendable, Equatable {
@@ -37,7 +37,7 @@ final class KeyEvents: Sendable {
         var retrying = false
     }
 
-    private let pending = Mutex(Pending())
+    private let pending = Locked(Pending())
 
     init(redis: RedisClient, cache: KeyCache, endUsers: EndUserCache? = nil, metrics: GatewayMetrics, logger: Logger) {
         self.redis = redis
@@ -152,7 +152,7 @@ func withDeadline(_ timeout: Duration, _ operation: @escaping @Sendable () async
 
 /// A continuation resumed by whichever answer comes first; later ones are dropped.
 private final class FirstAnswer: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+    private let continuation = Locked<CheckedContinuation<Bool, Never>?>(nil)
 
     func wait(_ continuation: CheckedContinuation<Bool, Never>) {
         self.continuation.withLock { $0 = continuation }

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import Redis
-import Synchronization
+import Locking
 
 /// Checks and charges every limit of a request before it is forwarded, and settles the charges after.
 ///
@@ -21,8 +21,8 @@ final class Admission: Sendable {
     private let now: @Sendable () -> Date
     private let backlog: UsageBacklog
     private let local: LocalLimiter
-    private let scripts = Mutex<[String: String]>([:])
-    private let lastFallbackWarning = Mutex<ContinuousClock.Instant?>(nil)
+    private let scripts = Locked<[String: String]>([:])
+    private let lastFallbackWarning = Locked<ContinuousClock.Instant?>(nil)
 
     /// - Parameters:
     ///   - backlog: the cost of usage not yet in PostgreSQL, added to the spend a budget is seeded with.

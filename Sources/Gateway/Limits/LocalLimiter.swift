@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// The fail-open limiter: the admission script's semantics over in-process state, for when Redis is down.
 ///
@@ -17,7 +17,7 @@ final class LocalLimiter: Sendable {
         var spend: [String: Int64] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let started = ContinuousClock.now
     static let window: Int64 = 60_000
 

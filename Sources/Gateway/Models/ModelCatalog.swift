@@ -1,6 +1,6 @@
 import Dialects
 import Logging
-import Synchronization
+import Locking
 
 /// A model a request may use: its public name, the Ollama model behind it, its prices, and the backends
 /// that may serve it.
@@ -37,12 +37,12 @@ final class ModelCatalog: Sendable {
         var allowPinning = false
     }
 
-    private let aliases = Mutex(Aliases())
+    private let aliases = Locked(Aliases())
     private let fleet: Fleet
     private let logger: Logger
-    private let lastMissRefresh = Mutex<ContinuousClock.Instant?>(nil)
+    private let lastMissRefresh = Locked<ContinuousClock.Instant?>(nil)
     /// Each Ollama model's capabilities (`completion`, `tools`, `thinking`, `vision`, …) from `/api/show`.
-    private let capabilityCache = Mutex<[String: (Set<String>, ContinuousClock.Instant)]>([:])
+    private let capabilityCache = Locked<[String: (Set<String>, ContinuousClock.Instant)]>([:])
 
     /// How long a model's capabilities are trusted before `/api/show` is asked again.
     static let capabilitiesLifetime: Duration = .seconds(300)

@@ -1,6 +1,6 @@
 import Foundation
 import Prometheus
-import Synchronization
+import Locking
 
 /// Tollgate's Prometheus metrics, served at `GET /metrics` in the text exposition format.
 ///
@@ -15,7 +15,7 @@ final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     /// The label for a requested model name: its canonical known name, or nil for "other". Set once at
     /// assembly (``labelModels(_:)``) by the model catalog, which is built after the metrics.
-    private let modelName = Mutex<@Sendable (String) -> String?>({ _ in nil })
+    private let modelName = Locked<@Sendable (String) -> String?>({ _ in nil })
     /// The label value for anything not in a label's known set.
     static let other = "other"
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 import Upstream
 
 /// An Ollama call whose answer has not begun yet, waited for in slices.
@@ -16,7 +16,7 @@ final class PendingUpstream: Sendable {
     }
 
     private let task: Task<UpstreamResponse, any Error>
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(_ start: @escaping @Sendable () async throws -> UpstreamResponse) {
         let task = Task { try await start() }

@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import Synchronization
+import Locking
 
 /// `POST /v1/responses`: OpenAI's Responses API (the OpenAI SDK's `responses.create`, Codex with
 /// `wire_api = "responses"`), served by Ollama's `/api/chat` through the same steps as every other model route.
@@ -143,7 +143,7 @@ struct ResponsesRoute: Sendable {
 
 /// The final response object, handed from the encoder (on the stream's task) to the step that stores it.
 final class FinalResponse: Sendable {
-    private let bytes = Mutex<[UInt8]?>(nil)
+    private let bytes = Locked<[UInt8]?>(nil)
 
     func set(_ value: [UInt8]) { bytes.withLock { $0 = value } }
 

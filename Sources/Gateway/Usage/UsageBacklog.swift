@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The cost of the usage records not yet committed to PostgreSQL, per key, user, team and end user.
 ///
@@ -7,7 +7,7 @@ import Synchronization
 /// crash — so the seed adds their cost from here; otherwise a budget would forget up to a whole outage's
 /// spend each time its Redis counter is rebuilt. Records that cost nothing never take the lock.
 final class UsageBacklog: Sendable {
-    private let costs = Mutex<[String: Int64]>([:])
+    private let costs = Locked<[String: Int64]>([:])
 
     /// `records` are waiting for PostgreSQL.
     func add(_ records: some Sequence<UsageRecord>) { change(records, sign: 1) }

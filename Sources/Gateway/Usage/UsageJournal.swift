@@ -8,6 +8,7 @@ import Darwin
 import Foundation
 import Logging
 import Synchronization
+import Locking
 
 /// The usage journal: a directory of numbered segment files (`usage-0000000001.journal`, …) that every usage
 /// record is appended to before it is queued for PostgreSQL.
@@ -52,7 +53,7 @@ final class UsageJournal: Sendable {
     private let fsync: Fsync
     private let logger: Logger
     private let lockDescriptor: Int32
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Bytes of every segment file; read without the lock by the hot path's capacity check.
     private let byteCount = Atomic<Int>(0)
 
@@ -148,7 +149,7 @@ final class UsageJournal: Sendable {
             if recovery.first == nil { recovery.first = Position(segment: number, offset: 0) }
         }
         self.recovery = recovery
-        self.state = Mutex(state)
+        self.state = Locked(state)
         byteCount.store(total, ordering: .relaxed)
     }
 

@@ -7,6 +7,7 @@ import NIOPosix
 import Postgres
 import ServiceLifecycle
 import Synchronization
+import Locking
 
 /// Writes usage records to PostgreSQL behind the request path, in batches, through a local journal.
 ///
@@ -45,7 +46,7 @@ final class UsageRecorder: Sendable {
     private let logger: Logger
     private let metrics: GatewayMetrics
     private let backlog: UsageBacklog
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Mirrors `state.bounds.refusesNewRequests`, so the check every request makes takes no lock.
     private let refusing = Atomic<Bool>(false)
     /// Journal segments below this number were written by an earlier process: their records are replays.
@@ -92,7 +93,7 @@ final class UsageRecorder: Sendable {
         self.logger = logger
         self.firstOwnSegment = journal.end.segment
         let bounds = UsageJournalBounds(warnBytes: config.journalWarnBytes, maxBytes: config.journalMaxBytes, policy: config.journalFullPolicy)
-        self.state = Mutex(State(spilledFrom: journal.recovery.first, bounds: bounds))
+        self.state = Locked(State(spilledFrom: journal.recovery.first, bounds: bounds))
         let recovery = journal.recovery
         if recovery.damagedBytes > 0 { metrics.usageJournalDamaged(bytes: recovery.damagedBytes) }
         if recovery.records > 0 {

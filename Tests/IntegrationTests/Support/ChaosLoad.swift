@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// Workers sending model calls back to back until told to stop: OpenAI, Anthropic and Ollama-native, streamed
 /// and not, with keys K1 and K2 (a third of the calls), alternating between the replicas.
@@ -89,7 +89,7 @@ struct ChaosCall: Sendable {
 
 /// Every call of the load, appended by the workers.
 final class ChaosLedger: Sendable {
-    private let storage = Mutex<[ChaosCall]>([])
+    private let storage = Locked<[ChaosCall]>([])
     func add(_ call: ChaosCall) { storage.withLock { $0.append(call) } }
     var calls: [ChaosCall] { storage.withLock { $0 } }
 }

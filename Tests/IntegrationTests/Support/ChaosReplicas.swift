@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// The two replicas by name; the restarted B replaces the killed one, which is kept (its log) until the end.
 final class ChaosReplicas: Sendable {
-    private let storage = Mutex<(current: [String: GatewayProcess], retired: [(String, GatewayProcess)])>(([:], []))
+    private let storage = Locked<(current: [String: GatewayProcess], retired: [(String, GatewayProcess)])>(([:], []))
 
     func set(_ name: String, _ gateway: GatewayProcess) {
         storage.withLock { state in

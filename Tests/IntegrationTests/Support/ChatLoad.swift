@@ -1,6 +1,7 @@
 import Foundation
 import FoundationNetworking
 import Synchronization
+import Locking
 
 /// A load generator for gateway processes: workers sending chat requests back to back, streamed and not,
 /// noting for each whether the client saw the whole answer and which request id the gateway gave it.
@@ -85,8 +86,8 @@ final class Tally: Sendable {
 
 /// A value set inside one task and read in another (a harness body's result, say).
 final class Captured<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-    init(_ value: Value) { storage = Mutex(value) }
+    private let storage: Locked<Value>
+    init(_ value: Value) { storage = Locked(value) }
     var value: Value {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A value behind a lock: ``withLock(_:)`` gives one caller at a time `inout` access to it.
+///
+/// Tollgate's one lock type, used instead of `Synchronization.Mutex`. That one takes a contended lock on
+/// Linux in the kernel (`FUTEX_LOCK_PI`, inside the uninstrumented standard library), so ThreadSanitizer
+/// never sees the acquire and reports every access after a contended lock as a data race, which made
+/// `scripts/tsan.sh` useless as a guard. This is a `pthread_mutex_t`, which ThreadSanitizer intercepts;
+/// its waiters sleep in the kernel instead of spinning, which is also what a 2-core box wants.
+///
+/// ```swift
+/// private let state = Locked(State())
+/// let depth = state.withLock { $0.queue.count }
+/// ```
+public final class Locked<State>: @unchecked Sendable {
+    // Unchecked: `state` is only touched inside `withLock`, with `mutex` held.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var state: State
+
+    public init(_ state: State) {
+        self.state = state
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        let code = pthread_mutex_init(mutex, nil)
+        precondition(code == 0, "pthread_mutex_init failed (\(code))")
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with the lock held and the value lent to it. `body` must not call back into this lock.
+    public func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&state)
+    }
+}
