@@ -24,19 +24,23 @@ struct FleetFailoverTests {
             let completed = Tally()
             let load = Task { await ChatLoad.run(base, key: GatewayHarness.masterKey, workers: 6, completed: completed, until: { stop.isRaised }) }
             #expect(await FleetHarness.eventually { completed.count >= 20 })
-            // A stream pinned to b is surely in flight there when b dies (20 chunks, 20 ms apart).
-            let pinned = Task {
-                try await HTTP.shared.request("POST", base + "/v1/chat/completions", json: FleetHarness.chatJSON("gpt-4o-mini@b", stream: true), key: GatewayHarness.masterKey)
-            }
-            try await Task.sleep(for: .milliseconds(150))
+            // A stream pinned to b, killed once its first chunk has arrived: surely in flight there (20 chunks,
+            // 20 ms apart).
+            let pinned = try RawHTTPConnection(port: try #require(gateway.client.port))
+            try pinned.post(
+                "/v1/chat/completions", json: FleetHarness.chatJSON("gpt-4o-mini@b", stream: true),
+                headers: ["Authorization": "Bearer \(GatewayHarness.masterKey)"]
+            )
+            let begun = try await pinned.read(until: "data: ")
             let killedAt = ContinuousClock.now
             await fakes["b"]!.kill9()
             #expect(try await FleetHarness.eventually { try await FleetHarness.backendStatus(gateway, "b") == "down" })
             let downAfter = killedAt.duration(to: .now)
             let before = completed.count
             #expect(await FleetHarness.eventually { completed.count >= before + 30 })
-            let cut = try await pinned.value
-            #expect(cut.status == 200 && cut.body.contains(#"data: {"error""#) && !cut.body.contains("[DONE]"), "in-stream error: \(cut.body.suffix(300))")
+            // The connection stays open (keep-alive): the answer ends with the chunked body's last chunk.
+            let cut = begun + (try await pinned.read(until: "\r\n0\r\n\r\n"))
+            #expect(cut.hasPrefix("HTTP/1.1 200") && cut.contains(#"data: {"error""#) && !cut.contains("[DONE]"), "in-stream error: \(cut.suffix(300))")
             try await fakes["b"]!.restart()
             let restartedAt = Date()
             let back = try await FleetHarness.eventually(within: .seconds(10)) {
