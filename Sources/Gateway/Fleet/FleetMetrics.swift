@@ -17,7 +17,7 @@ extension GatewayMetrics {
     /// A call on `backend` ended.
     func backendCall(_ backend: String, outcome: CallOutcome, duration: Duration, inFlight: Int) {
         backendRequests(backend, outcome).increment()
-        registry.makeDurationHistogram(
+        handles.makeDurationHistogram(
             name: "tollgate_backend_request_duration_seconds", labels: [("backend", backend)], buckets: Self.latencyBuckets,
             help: "Calls to one backend, from slot taken to slot released"
         ).record(duration)
@@ -26,26 +26,26 @@ extension GatewayMetrics {
 
     /// Requests waiting for a backend slot.
     func fleetQueue(depth: Int) {
-        registry.makeGauge(name: "tollgate_backend_queue_depth", help: "Requests waiting for a free backend slot").set(to: Double(depth))
+        handles.makeGauge(name: "tollgate_backend_queue_depth", help: "Requests waiting for a free backend slot").set(to: Double(depth))
     }
 
     /// How long a request waited for its slot.
     func fleetQueueWait(_ duration: Duration) {
-        registry.makeDurationHistogram(
+        handles.makeDurationHistogram(
             name: "tollgate_backend_queue_wait_seconds", buckets: Self.latencyBuckets, help: "Time requests waited for a free backend slot"
         ).record(duration)
     }
 
     private func backendUpGauge(_ backend: String) -> Gauge {
-        registry.makeGauge(name: "tollgate_backend_up", labels: [("backend", backend)], help: "1 while the backend takes calls (circuit not open)")
+        handles.makeGauge(name: "tollgate_backend_up", labels: [("backend", backend)], help: "1 while the backend takes calls (circuit not open)")
     }
 
     private func backendInFlightGauge(_ backend: String) -> Gauge {
-        registry.makeGauge(name: "tollgate_backend_in_flight", labels: [("backend", backend)], help: "Calls holding a slot on the backend")
+        handles.makeGauge(name: "tollgate_backend_in_flight", labels: [("backend", backend)], help: "Calls holding a slot on the backend")
     }
 
     private func backendRequests(_ backend: String, _ outcome: CallOutcome) -> Counter {
-        registry.makeCounter(
+        handles.makeCounter(
             name: "tollgate_backend_requests_total", labels: [("backend", backend), ("outcome", outcome.rawValue)],
             help: "Calls to each backend by how they ended (ok, failed, neutral)"
         )

@@ -13,6 +13,8 @@ import Locking
 /// sends appears verbatim, and a flood of made-up names adds no series.
 final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// The registry's series, remembered so that recording one does not go through the registry's lookup.
+    let handles: MetricHandles
     /// The label for a requested model name: its canonical known name, or nil for "other". Set once at
     /// assembly (``labelModels(_:)``) by the model catalog, which is built after the metrics.
     private let modelName = Locked<@Sendable (String) -> String?>({ _ in nil })
@@ -34,19 +36,20 @@ final class GatewayMetrics: Sendable {
     private let usageJournalFullGauge: Gauge
 
     init() {
-        connectionsOpenGauge = registry.makeGauge(name: "tollgate_connections_open", help: "Client connections open now")
-        usageQueueDepth = registry.makeGauge(name: "tollgate_usage_queue_depth", help: "Usage records waiting to be written to PostgreSQL")
-        usageWriteLag = registry.makeGauge(
+        handles = MetricHandles(registry: registry)
+        connectionsOpenGauge = handles.makeGauge(name: "tollgate_connections_open", help: "Client connections open now")
+        usageQueueDepth = handles.makeGauge(name: "tollgate_usage_queue_depth", help: "Usage records waiting to be written to PostgreSQL")
+        usageWriteLag = handles.makeGauge(
             name: "tollgate_usage_write_lag_seconds", help: "Age of the oldest usage record not yet written to PostgreSQL"
         )
-        usageRecordsWritten = registry.makeCounter(name: "tollgate_usage_records_written_total", help: "Usage records written to PostgreSQL")
-        usageJournalBytes = registry.makeGauge(
+        usageRecordsWritten = handles.makeCounter(name: "tollgate_usage_records_written_total", help: "Usage records written to PostgreSQL")
+        usageJournalBytes = handles.makeGauge(
             name: "tollgate_usage_journal_bytes", help: "Bytes in the usage journal's segment files (usage not yet committed to PostgreSQL)"
         )
-        usageJournalOverWarningGauge = registry.makeGauge(
+        usageJournalOverWarningGauge = handles.makeGauge(
             name: "tollgate_usage_journal_over_warning", help: "1 while the usage journal is over usage.journal_warn_bytes"
         )
-        usageJournalFullGauge = registry.makeGauge(
+        usageJournalFullGauge = handles.makeGauge(
             name: "tollgate_usage_journal_full", help: "1 while the usage journal is over usage.journal_max_bytes (see journal_full_policy)"
         )
         _ = usageJournalRefusals
@@ -78,29 +81,29 @@ final class GatewayMetrics: Sendable {
 
     func requestFinished(_ record: UsageRecord) {
         let model = modelLabel(record.servedModel ?? record.requestedModel)
-        registry.makeCounter(
+        handles.makeCounter(
             name: "tollgate_requests_total",
             labels: [("route", record.endpoint), ("dialect", record.dialect), ("model", model), ("status", String(record.httpStatus))],
             help: "Requests that reached a model route after authentication"
         ).increment()
         let labels = [("route", record.endpoint), ("dialect", record.dialect)]
-        registry.makeDurationHistogram(
+        handles.makeDurationHistogram(
             name: "tollgate_request_duration_seconds", labels: labels, buckets: Self.latencyBuckets, help: "Whole request, as the client saw it"
         ).record(.milliseconds(record.durationMs))
         if let ttft = record.ttftMs {
-            registry.makeDurationHistogram(
+            handles.makeDurationHistogram(
                 name: "tollgate_time_to_first_token_seconds", labels: labels, buckets: Self.latencyBuckets, help: "Until the first token reached Tollgate"
             ).record(.milliseconds(ttft))
         }
         if record.promptTokens > 0 {
-            registry.makeCounter(name: "tollgate_prompt_tokens_total", labels: [("model", model)], help: "Input tokens").increment(by: Int64(record.promptTokens))
+            handles.makeCounter(name: "tollgate_prompt_tokens_total", labels: [("model", model)], help: "Input tokens").increment(by: Int64(record.promptTokens))
         }
         if record.completionTokens > 0 {
-            registry.makeCounter(name: "tollgate_completion_tokens_total", labels: [("model", model)], help: "Output tokens")
+            handles.makeCounter(name: "tollgate_completion_tokens_total", labels: [("model", model)], help: "Output tokens")
                 .increment(by: Int64(record.completionTokens))
         }
         if record.outcome == .upstreamError || record.outcome == .timeout {
-            registry.makeCounter(
+            handles.makeCounter(
                 name: "tollgate_upstream_errors_total", labels: [("kind", record.outcome.rawValue)], help: "Calls Ollama failed or timed out"
             ).increment()
         }
@@ -128,22 +131,22 @@ final class GatewayMetrics: Sendable {
     static let limitNames: Set<String> = ["rpm", "tpm", "parallel", "budget"]
 
     func limiterRejection(_ limit: String) -> Counter {
-        registry.makeCounter(name: "tollgate_limiter_rejections_total", labels: [("limit", limit)], help: "Requests refused by a rate limit or budget")
+        handles.makeCounter(name: "tollgate_limiter_rejections_total", labels: [("limit", limit)], help: "Requests refused by a rate limit or budget")
     }
 
     /// A request whose limits were checked without Redis (in-process fallback, or refused under fail-closed).
     func limiterFallback() {
-        registry.makeCounter(name: "tollgate_limiter_fallback_total", help: "Admissions made while Redis was unavailable").increment()
+        handles.makeCounter(name: "tollgate_limiter_fallback_total", help: "Admissions made while Redis was unavailable").increment()
     }
 
     func postgresFailed() { postgresErrors.increment() }
     func redisFailed() { redisErrors.increment() }
 
-    private var postgresErrors: Counter { registry.makeCounter(name: "tollgate_postgres_errors_total", help: "Failed PostgreSQL operations") }
-    private var redisErrors: Counter { registry.makeCounter(name: "tollgate_redis_errors_total", help: "Failed Redis operations") }
+    private var postgresErrors: Counter { handles.makeCounter(name: "tollgate_postgres_errors_total", help: "Failed PostgreSQL operations") }
+    private var redisErrors: Counter { handles.makeCounter(name: "tollgate_redis_errors_total", help: "Failed Redis operations") }
 
     private func authCounter(_ reason: String) -> Counter {
-        registry.makeCounter(name: "tollgate_auth_rejections_total", labels: [("reason", reason)], help: "Refused credentials (not usage)")
+        handles.makeCounter(name: "tollgate_auth_rejections_total", labels: [("reason", reason)], help: "Refused credentials (not usage)")
     }
 
     // MARK: Keys and connections
@@ -153,9 +156,9 @@ final class GatewayMetrics: Sendable {
 
     /// How many keys the process caches now.
     func keyCache(_ counts: (known: Int, unknown: Int)) {
-        registry.makeGauge(name: "tollgate_key_cache_entries", labels: [("kind", "known")], help: "Keys cached in this process")
+        handles.makeGauge(name: "tollgate_key_cache_entries", labels: [("kind", "known")], help: "Keys cached in this process")
             .set(to: Double(counts.known))
-        registry.makeGauge(name: "tollgate_key_cache_entries", labels: [("kind", "unknown")], help: "Keys cached in this process")
+        handles.makeGauge(name: "tollgate_key_cache_entries", labels: [("kind", "unknown")], help: "Keys cached in this process")
             .set(to: Double(counts.unknown))
     }
 
@@ -166,13 +169,13 @@ final class GatewayMetrics: Sendable {
     func connectionClosed(_ reason: ConnectionCloseReason) { connectionsClosed(reason).increment() }
 
     private var keyLookups: Counter {
-        registry.makeCounter(name: "tollgate_key_lookups_total", help: "Virtual keys looked up in PostgreSQL (key cache misses)")
+        handles.makeCounter(name: "tollgate_key_lookups_total", help: "Virtual keys looked up in PostgreSQL (key cache misses)")
     }
     private var connectionsRejected: Counter {
-        registry.makeCounter(name: "tollgate_connections_rejected_total", help: "Connections closed on arrival because server.max_connections were open")
+        handles.makeCounter(name: "tollgate_connections_rejected_total", help: "Connections closed on arrival because server.max_connections were open")
     }
     private func connectionsClosed(_ reason: ConnectionCloseReason) -> Counter {
-        registry.makeCounter(
+        handles.makeCounter(
             name: "tollgate_connections_timed_out_total", labels: [("reason", reason.rawValue)], help: "Connections closed because the client ran out of time"
         )
     }
@@ -198,20 +201,20 @@ final class GatewayMetrics: Sendable {
     func usageReplayed(_ count: Int) { usageJournalReplayed.increment(by: Int64(count)) }
 
     private var usageJournalRefusals: Counter {
-        registry.makeCounter(name: "tollgate_usage_journal_refusals_total", help: "Model requests refused because the usage journal was full")
+        handles.makeCounter(name: "tollgate_usage_journal_refusals_total", help: "Model requests refused because the usage journal was full")
     }
     private var usageJournalWriteErrors: Counter {
-        registry.makeCounter(name: "tollgate_usage_journal_write_errors_total", help: "Usage records the journal could not write (kept in memory only)")
+        handles.makeCounter(name: "tollgate_usage_journal_write_errors_total", help: "Usage records the journal could not write (kept in memory only)")
     }
     /// Bytes of the journal that held no whole record when it was opened (copied to quarantine files).
     func usageJournalDamaged(bytes: Int) { usageJournalDamagedBytes.increment(by: Int64(bytes)) }
     private var usageJournalDamagedBytes: Counter {
-        registry.makeCounter(
+        handles.makeCounter(
             name: "tollgate_usage_journal_damaged_bytes_total", help: "Usage journal bytes found damaged on start (torn or corrupt frames), quarantined"
         )
     }
     private var usageJournalReplayed: Counter {
-        registry.makeCounter(name: "tollgate_usage_journal_replayed_total", help: "Usage records replayed from the journal after a restart")
+        handles.makeCounter(name: "tollgate_usage_journal_replayed_total", help: "Usage records replayed from the journal after a restart")
     }
 
     /// The text exposition of every metric.
