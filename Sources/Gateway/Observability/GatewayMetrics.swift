@@ -17,7 +17,7 @@ final class GatewayMetrics: Sendable {
     let handles: MetricHandles
     /// The label for a requested model name: its canonical known name, or nil for "other". Set once at
     /// assembly (``labelModels(_:)``) by the model catalog, which is built after the metrics.
-    private let modelName = Locked<@Sendable (String) -> String?>({ _ in nil })
+    private let modelName = Locked(ModelNamer(knownName: { _ in nil }))
     /// The label value for anything not in a label's known set.
     static let other = "other"
 
@@ -70,13 +70,21 @@ final class GatewayMetrics: Sendable {
 
     /// Labels models with what `knownName` returns (an alias or a model a backend lists; nil: `other`).
     func labelModels(_ knownName: @escaping @Sendable (String) -> String?) {
-        modelName.withLock { $0 = knownName }
+        modelName.withLock { $0.knownName = knownName }
+    }
+
+    /// The labelling function, boxed. Stored bare as a lock's generic state, a function value is
+    /// re-abstracted (wrapped in two more thunks) on every `inout` access: a chain that grew by two with
+    /// every request until calling it overflowed the stack (`tollgate bench-usage --records 200000` did).
+    private struct ModelNamer: Sendable {
+        var knownName: @Sendable (String) -> String?
     }
 
     /// The `model` label for a request that asked for `name`.
     func modelLabel(_ name: String?) -> String {
         guard let name else { return Self.other }
-        return modelName.withLock { $0 }(name) ?? Self.other
+        let namer = modelName.withLock { $0 }
+        return namer.knownName(name) ?? Self.other
     }
 
     func requestFinished(_ record: UsageRecord) {
