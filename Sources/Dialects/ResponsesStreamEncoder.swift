@@ -59,8 +59,7 @@ public struct ResponsesStreamEncoder: ChatStreamEncoder {
         case .thinking(let piece):
             guard !piece.isEmpty else { break }
             let step = items.add(thinking: piece)
-            if let closed = step.closed { out += close(closed) }
-            if step.opened { out += opened(step.index) }
+            out += moved(step)
             let id = items[step.index].id
             out += frame("response.reasoning_summary_text.delta") { json in
                 json.itemFields(id, step.index)
@@ -70,8 +69,7 @@ public struct ResponsesStreamEncoder: ChatStreamEncoder {
         case .text(let piece):
             guard !piece.isEmpty else { break }
             let step = items.add(text: piece)
-            if let closed = step.closed { out += close(closed) }
-            if step.opened { out += opened(step.index) }
+            out += moved(step)
             let id = items[step.index].id
             out += frame("response.output_text.delta") { json in
                 json.itemFields(id, step.index)
@@ -104,6 +102,15 @@ public struct ResponsesStreamEncoder: ChatStreamEncoder {
                 json.raw(bytes: response)
             }
         }
+        return out
+    }
+
+    /// The events of what adding a piece did: the `.done` events of the item it closed, then the
+    /// `.added` events of the one it opened.
+    private mutating func moved(_ step: ResponsesItems.Step) -> [UInt8] {
+        var out: [UInt8] = []
+        if let closed = step.closed { out += close(closed) }
+        if step.opened { out += opened(step.index) }
         return out
     }
 
