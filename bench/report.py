@@ -77,7 +77,8 @@ def fmt(v, digits=2):
 
 
 def main():
-    raw_dir, targets, workloads = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
+    raw_dir, targets = sys.argv[1], sys.argv[2].split(",")
+    workloads = [w for w in sys.argv[3].split(",") if w]
     notes = open(sys.argv[4]).read() if len(sys.argv) > 4 and os.path.exists(sys.argv[4]) else ""
 
     header = ["workload", "conc"]

@@ -34,6 +34,9 @@
 #   BENCH_CALLGRIND=1      count instructions per request under callgrind (0: skip)
 #   BENCH_CALLGRIND_REQUESTS=200   requests per counted shape
 #   BENCH_USAGE_RECORDS=200000   usage records for the pipeline measurement (0: skip it)
+#   BENCH_WORKLOADS="chat:1 chat:16 ..."   which wrk cells to measure ("none": only the callgrind
+#                          counts and the usage pipeline, for a quick instruction-count check)
+#   BENCH_PROFILE_DIR=DIR  keep the callgrind dumps there (callgrind_annotate reads them)
 set -euo pipefail
 
 # Repo root, from this script's location; everything below is relative to it.
@@ -49,6 +52,10 @@ read -r -a TARGETS <<<"${BENCH_TARGETS:-direct nginx tollgate tollgate2}"
 # name:concurrency; "chat" is non-streaming OpenAI chat, "messages" non-streaming Anthropic
 # messages (direct and nginx send the same native call for both), "chat-stream" streaming chat.
 WORKLOADS=(chat:1 chat:16 chat:64 messages:16 chat-stream:1 chat-stream:256)
+if [ -n "${BENCH_WORKLOADS:-}" ]; then
+  read -r -a WORKLOADS <<<"${BENCH_WORKLOADS/none/}"
+fi
+PROFILE_DIR=${BENCH_PROFILE_DIR:-}
 FAKE_CHUNKS=20
 FAKE_CHUNK_DELAY_MS=5
 FAKE_WHOLE_REPLY_DELAY_MS=0
@@ -360,6 +367,7 @@ count_instructions() {
   done
   [ -n "$out" ] || return 1
   awk -v n="$CALLGRIND_REQUESTS" '/^(totals|summary):/ {print $2, n; exit}' "$out" >"$RAW/callgrind_${name}_${stream}.txt"
+  if [ -n "$PROFILE_DIR" ]; then mkdir -p "$PROFILE_DIR" && cp "$out" "$PROFILE_DIR/callgrind.$name.$stream.out"; fi
 }
 
 if [ "$CALLGRIND" = 1 ]; then

@@ -65,7 +65,7 @@ extension JSON {
 
 extension JSONWriter {
     /// Writes `value` compactly, members in their order and numbers as they were written.
-    mutating func value(_ value: JSON) {
+    public mutating func value(_ value: JSON) {
         switch value {
         case .null: raw("null")
         case .bool(let flag): raw(flag ? "true" : "false")

@@ -7,8 +7,8 @@ import Testing
 struct PayloadRedactionTests {
     let redactor = PayloadRedactor(extraFields: ["SSN", "customer-email"])
 
-    private func json(_ text: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(text.utf8))
+    private func json(_ text: String) throws -> JSON {
+        try JSONParser.parse(text)
     }
 
     @Test func secretFieldNames() {
@@ -31,19 +31,20 @@ struct PayloadRedactionTests {
              "password":null}
             """#
         )
-        let redacted = try #require(redactor.redact(body) as? [String: Any])
-        #expect(redacted["model"] as? String == "m")
-        #expect(redacted["max_tokens"] as? Int == 50)
-        #expect(redacted["api_key"] as? String == PayloadRedactor.marker)
-        #expect(redacted["password"] is NSNull, "null stays null: nothing to hide")
-        let metadata = try #require(redacted["metadata"] as? [String: Any])
-        #expect(metadata["Authorization"] as? String == PayloadRedactor.marker)
-        #expect(metadata["ssn"] as? String == PayloadRedactor.marker)
-        #expect(((metadata["n"] as? [Any])?.first as? [String: Any])?["token"] as? String == PayloadRedactor.marker)
-        let messages = try #require(redacted["messages"] as? [[String: Any]])
-        #expect(messages[0]["content"] as? String == "my key is [REDACTED] ok")
-        #expect(messages[1]["content"] as? String == "header: Bearer [REDACTED], done")
-        #expect(!PayloadPolicy.text(redacted).contains("sk-abcdefghij"))
+        let redacted = redactor.redact(body)
+        #expect(redacted["model"]?.string == "m")
+        #expect(redacted["max_tokens"]?.int == 50)
+        #expect(redacted["api_key"]?.string == PayloadRedactor.marker)
+        #expect(redacted["password"] == .null, "null stays null: nothing to hide")
+        let metadata = try #require(redacted["metadata"])
+        #expect(metadata["Authorization"]?.string == PayloadRedactor.marker)
+        #expect(metadata["ssn"]?.string == PayloadRedactor.marker)
+        #expect(metadata["n"]?.array?.first?["token"]?.string == PayloadRedactor.marker)
+        let messages = try #require(redacted["messages"]?.array)
+        #expect(messages[0]["content"]?.string == "my key is [REDACTED] ok")
+        #expect(messages[1]["content"]?.string == "header: Bearer [REDACTED], done")
+        #expect(!redacted.text.contains("sk-abcdefghij"))
+        #expect(redacted.members?.map(\.key) == body.members?.map(\.key), "members keep their order")
     }
 
     @Test func keyLikeStringsNeedTwentyCharacters() {
@@ -65,7 +66,7 @@ struct PayloadRedactionTests {
         #expect(cut.utf8.prefix(4).elementsEqual("éé".utf8), "no split é")
     }
 
-    static let request = Data(
+    static let request = Array(
         #"""
         {"model":"gpt-4o-mini","stream":true,"temperature":0.2,"max_tokens":64,"user":"u1",
          "messages":[{"role":"system","content":"be terse"},{"role":"user","content":"secret plan sk-abcdefghijklmnopqrstuvwxyz0123"}],
@@ -79,19 +80,19 @@ struct PayloadRedactionTests {
         let policy = PayloadPolicy(mode: .metadata, maxBytes: 65536, redactFields: [])
         let (text, truncated) = try #require(policy.request(body: Self.request, userAgent: "OpenAI/Python 1.40.0"))
         #expect(!truncated)
-        let object = try #require(try json(text) as? [String: Any])
-        #expect(object["model"] as? String == "gpt-4o-mini")
-        #expect(object["temperature"] as? Double == 0.2)
-        #expect(object["max_tokens"] as? Int == 64)
-        #expect(object["stream"] as? Bool == true)
-        #expect(object["user_agent"] as? String == "OpenAI/Python 1.40.0")
-        #expect(object["body_bytes"] as? Int == Self.request.count)
-        #expect(object["api_key"] as? String == PayloadRedactor.marker)
-        let messages = try #require(object["messages"] as? [String: Any])
-        #expect(messages["count"] as? Int == 2)
-        #expect(messages["roles"] as? [String] == ["system", "user"])
-        #expect(object["tools"] as? [String] == ["get_weather"])
-        #expect((object["response_format"] as? [String: Any])?["type"] as? String == "json_schema")
+        let object = try json(text)
+        #expect(object["model"]?.string == "gpt-4o-mini")
+        #expect(object["temperature"]?.double == 0.2)
+        #expect(object["max_tokens"]?.int == 64)
+        #expect(object["stream"]?.bool == true)
+        #expect(object["user_agent"]?.string == "OpenAI/Python 1.40.0")
+        #expect(object["body_bytes"]?.int == Self.request.count)
+        #expect(object["api_key"]?.string == PayloadRedactor.marker)
+        let messages = try #require(object["messages"])
+        #expect(messages["count"]?.int == 2)
+        #expect(messages["roles"]?.array?.compactMap(\.string) == ["system", "user"])
+        #expect(object["tools"]?.array?.compactMap(\.string) == ["get_weather"])
+        #expect(object["response_format"]?["type"]?.string == "json_schema")
         #expect(!text.contains("be terse"))
         #expect(!text.contains("secret plan"))
         #expect(!text.contains("sk-abc"))
@@ -105,14 +106,17 @@ struct PayloadRedactionTests {
         #expect(text.contains("secret plan [REDACTED]"))
         #expect(!text.contains("sk-abc"))
         let small = PayloadPolicy(mode: .full, maxBytes: 1024, redactFields: [])
-        let big = Data(("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"" + String(repeating: "x", count: 5000) + "\"}]}").utf8)
+        let big = Array(("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"" + String(repeating: "x", count: 5000) + "\"}]}").utf8)
         let (cut, cutFlag) = try #require(small.request(body: big, userAgent: nil))
         #expect(cutFlag)
         #expect(cut.utf8.count < 1100)
         #expect(PayloadPolicy.off.request(body: big, userAgent: nil) == nil)
         // Not JSON: stored as text, still redacted.
-        let (raw, _) = try #require(policy.request(body: Data("not json sk-abcdefghijklmnopqrstuvwxyz0123".utf8), userAgent: nil))
+        let (raw, _) = try #require(policy.request(body: Array("not json sk-abcdefghijklmnopqrstuvwxyz0123".utf8), userAgent: nil))
         #expect(raw == "not json [REDACTED]")
+        // A bare JSON scalar is not a payload object: stored as text too.
+        let (scalar, _) = try #require(policy.request(body: Array("\"sk-abcdefghijklmnopqrstuvwxyz0123\"".utf8), userAgent: nil))
+        #expect(scalar == "\"[REDACTED]\"")
     }
 
     @Test func captureCollectsTheAnswer() throws {
@@ -127,21 +131,22 @@ struct PayloadRedactionTests {
         let fullPayload = try #require(full.payload())
         #expect(fullPayload.mode == .full)
         let responseText = try #require(fullPayload.response)
-        let answer = try #require(try json(responseText) as? [String: Any])
-        #expect(answer["content"] as? String == "Hello [REDACTED]")
-        #expect(answer["reasoning"] as? String == "hmm ")
-        #expect(answer["finish_reason"] as? String == "stop")
-        let calls = try #require(answer["tool_calls"] as? [[String: Any]])
-        #expect(calls.first?["name"] as? String == "lookup")
-        #expect((calls.first?["arguments"] as? [String: Any])?["password"] as? String == PayloadRedactor.marker)
+        let answer = try json(responseText)
+        #expect(answer["content"]?.string == "Hello [REDACTED]")
+        #expect(answer["reasoning"]?.string == "hmm ")
+        #expect(answer["finish_reason"]?.string == "stop")
+        let calls = try #require(answer["tool_calls"]?.array)
+        #expect(calls.first?["name"]?.string == "lookup")
+        #expect(calls.first?["arguments"]?["password"]?.string == PayloadRedactor.marker)
+        #expect(calls.first?["arguments"]?["q"] == .number("3"), "arguments as the model wrote them")
         #expect(fullPayload.request == nil, "no request captured")
 
         let metadataPayload = try #require(metadata.payload())
         let summaryText = try #require(metadataPayload.response)
-        let summary = try #require(try json(summaryText) as? [String: Any])
-        #expect(summary["content_chars"] as? Int == 6 + 33)
-        #expect(summary["reasoning_chars"] as? Int == 4)
-        #expect(summary["tool_calls"] as? [String] == ["lookup"])
+        let summary = try json(summaryText)
+        #expect(summary["content_chars"]?.int == 6 + 33)
+        #expect(summary["reasoning_chars"]?.int == 4)
+        #expect(summary["tool_calls"]?.array?.compactMap(\.string) == ["lookup"])
         #expect(summary["content"] == nil)
         #expect(PayloadCapture(policy: .off).payload() == nil)
     }

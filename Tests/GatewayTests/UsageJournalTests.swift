@@ -72,9 +72,56 @@ struct UsageRecordCodingTests {
     @Test func aRecordSurvivesTheJournalsJSON() throws {
         var record = fullRecord()
         record.ttftMs = .infinity
-        let data = try UsageRecorder.encoder().encode(record)
-        #expect(try UsageRecorder.decoder().decode(UsageRecord.self, from: data) == record)
+        let data = Data(UsageRecordJSON.encode(record))
+        #expect(try UsageRecordJSON.decoder().decode(UsageRecord.self, from: data) == record)
         #expect(!String(decoding: data, as: UTF8.self).contains("admission"))
+    }
+
+    /// The hand-written encoder writes what Foundation's `JSONEncoder` writes for the `Codable` record: each
+    /// decodes to the same record, and both objects have the same members with the same values.
+    @Test(arguments: [0, 1, 2, 3])
+    func theHandWrittenJSONIsWhatJSONEncoderWrites(variant: Int) throws {
+        var record = fullRecord()
+        switch variant {
+        case 0: break
+        case 1:
+            // Every optional absent.
+            record = UsageRecord(
+                requestID: "r", keyID: "k", dialect: "openai", endpoint: "/v1/chat/completions", stream: false, outcome: .ok, httpStatus: 200,
+                startedAt: Date(timeIntervalSince1970: 0)
+            )
+        case 2:
+            // Hostile strings and odd numbers.
+            record.requestID = "quote \" backslash \\ nl \n cr \r tab \t nul \u{0} bell \u{7} é 漢 🦙"
+            record.endUser = "</script><script>alert(1)</script>"
+            record.ttftMs = -.infinity
+            record.upstreamMs = .nan
+            record.durationMs = 1e-300
+            record.costMicros = .max
+            record.startedAt = Date(timeIntervalSinceReferenceDate: 123_456_789.123_456_7)
+        default:
+            record.payload = UsagePayload(mode: .full, request: nil, response: "{\"content\":\"a\\nb\"}", truncated: true)
+        }
+        let foundation = JSONEncoder()
+        foundation.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let expected = try foundation.encode(record)
+        let written = Data(UsageRecordJSON.encode(record))
+        let decoder = UsageRecordJSON.decoder()
+        let fromWritten = try decoder.decode(UsageRecord.self, from: written)
+        let fromExpected = try decoder.decode(UsageRecord.self, from: expected)
+        if variant == 2 {
+            #expect(fromWritten.upstreamMs?.isNaN == true && fromExpected.upstreamMs?.isNaN == true)
+            var a = fromWritten, b = fromExpected
+            a.upstreamMs = nil
+            b.upstreamMs = nil
+            #expect(a == b)
+        } else {
+            #expect(fromWritten == fromExpected)
+            #expect(fromWritten == record)
+        }
+        let writtenObject = try #require(try JSONSerialization.jsonObject(with: written) as? NSDictionary)
+        let expectedObject = try #require(try JSONSerialization.jsonObject(with: expected) as? NSDictionary)
+        #expect(writtenObject == expectedObject)
     }
 
     /// Another property added to UsageRecord must be journaled too: its CodingKeys case is not optional.
@@ -98,7 +145,7 @@ struct UsageRecordCodingTests {
     @Test func theAdmissionTicketIsNotJournaled() throws {
         var record = fullRecord()
         record.admission = AdmissionTicket(requestID: "req", subjects: [], tokens: 1, costMicros: 1, isLocal: true)
-        let decoded = try UsageRecorder.decoder().decode(UsageRecord.self, from: try UsageRecorder.encoder().encode(record))
+        let decoded = try UsageRecordJSON.decoder().decode(UsageRecord.self, from: Data(UsageRecordJSON.encode(record)))
         #expect(decoded.admission == nil)
         record.admission = nil
         #expect(decoded == record)

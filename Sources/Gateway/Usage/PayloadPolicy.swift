@@ -1,5 +1,4 @@
 import Dialects
-import Foundation
 
 /// How much of each request and answer is kept in `request_payloads` (`usage.payload_logging`).
 ///
@@ -36,56 +35,74 @@ struct PayloadPolicy: Sendable {
     ]
 
     /// What to store of a request body, as JSON text, capped; nil when payload logging is off.
-    func request(body: Data, userAgent: String?) -> (text: String, truncated: Bool)? {
-        let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
+    ///
+    /// The body is read with the order-keeping ``JSONParser``, so a stored request lists its fields in the
+    /// order the client sent them, numbers as written.
+    func request(body: [UInt8], userAgent: String?) -> (text: String, truncated: Bool)? {
+        guard mode != .off else { return nil }
+        let parsed = try? JSONParser.parse(body)
         switch mode {
         case .off:
             return nil
         case .full:
-            guard let parsed, JSONSerialization.isValidJSONObject(parsed) else {
-                // Not JSON: keep the text, with key-like strings taken out.
+            guard let parsed, parsed.isContainer else {
+                // Not a JSON object or array: keep the text, with key-like strings taken out.
                 return PayloadRedactor.cap(redactor.redact(text: String(decoding: body, as: UTF8.self)), maxBytes: maxBytes)
             }
-            return PayloadRedactor.cap(Self.text(redactor.redact(parsed)), maxBytes: maxBytes)
+            return PayloadRedactor.cap(redactor.redact(parsed).text, maxBytes: maxBytes)
         case .metadata:
-            var summary: [String: Any] = ["body_bytes": body.count]
-            if let userAgent { summary["user_agent"] = redactor.redact(text: userAgent) }
-            if let object = parsed as? [String: Any] {
-                for (key, value) in object where !Self.contentFields.contains(key) { summary[key] = value }
-                summary.merge(Self.summary(ofContent: object)) { first, _ in first }
+            var summary: [JSONMember] = [JSONMember("body_bytes", .number(String(body.count)))]
+            if let userAgent { summary.append(JSONMember("user_agent", .string(userAgent))) }
+            if case .object(let members)? = parsed {
+                // What was measured here wins over a request field of the same name.
+                for member in members where !Self.contentFields.contains(member.key) && !Self.measuredFields.contains(member.key) {
+                    summary.append(member)
+                }
+                summary += Self.summary(ofContent: parsed ?? .null)
             } else {
-                summary["valid_json"] = false
+                summary.append(JSONMember("valid_json", .bool(false)))
             }
-            return PayloadRedactor.cap(Self.text(redactor.redact(summary)), maxBytes: maxBytes)
+            return PayloadRedactor.cap(redactor.redact(.object(summary)).text, maxBytes: maxBytes)
         }
     }
+
+    /// Fields `metadata` mode writes itself.
+    private static let measuredFields: Set<String> = ["body_bytes", "user_agent", "valid_json"]
 
     /// `messages` as count and roles, tools as names, `response_format` as its type.
-    private static func summary(ofContent object: [String: Any]) -> [String: Any] {
-        var summary: [String: Any] = [:]
-        if let messages = object["messages"] as? [Any] {
-            summary["messages"] = [
-                "count": messages.count,
-                "roles": messages.map { (($0 as? [String: Any])?["role"] as? String) ?? "?" },
-            ]
+    private static func summary(ofContent object: JSON) -> [JSONMember] {
+        var summary: [JSONMember] = []
+        if let messages = object["messages"]?.array {
+            let roles = messages.map { JSON.string($0["role"]?.string ?? "?") }
+            summary.append(JSONMember("messages", .object([JSONMember("count", .number(String(messages.count))), JSONMember("roles", .array(roles))])))
         }
         for field in ["tools", "functions"] {
-            guard let tools = object[field] as? [Any] else { continue }
-            summary[field] = tools.map { tool -> String in
-                let tool = tool as? [String: Any]
-                return ((tool?["function"] as? [String: Any])?["name"] as? String) ?? (tool?["name"] as? String) ?? "?"
-            }
+            guard let tools = object[field]?.array else { continue }
+            summary.append(JSONMember(field, .array(tools.map { .string($0["function"]?["name"]?.string ?? $0["name"]?.string ?? "?") })))
         }
-        if let format = object["response_format"] as? [String: Any] { summary["response_format"] = ["type": format["type"] ?? NSNull()] }
-        if let format = object["response_format"] as? String { summary["response_format"] = ["type": format] }
-        for field in ["prompt", "input", "instructions", "system", "images"] where object[field] != nil { summary[field] = "[omitted]" }
+        switch object["response_format"] {
+        case .object(let members)?:
+            let type = members.last { $0.key == "type" }?.value ?? .null
+            summary.append(JSONMember("response_format", .object([JSONMember("type", type)])))
+        case .string(let format)?:
+            summary.append(JSONMember("response_format", .object([JSONMember("type", .string(format))])))
+        default:
+            break
+        }
+        for field in ["prompt", "input", "instructions", "system", "images"] where object[field] != nil {
+            summary.append(JSONMember(field, .string("[omitted]")))
+        }
         return summary
     }
+}
 
-    static func text(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-        else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+extension JSON {
+    /// Whether this is an object or an array: what payload logging stores as JSON.
+    fileprivate var isContainer: Bool {
+        switch self {
+        case .object, .array: true
+        case .null, .bool, .number, .string: false
+        }
     }
 }
 
@@ -105,7 +122,7 @@ struct PayloadCapture: Sendable {
 
     init(policy: PayloadPolicy) { self.policy = policy }
 
-    mutating func request(body: Data, userAgent: String?) {
+    mutating func request(body: [UInt8], userAgent: String?) {
         guard let (text, truncated) = policy.request(body: body, userAgent: userAgent) else { return }
         request = text
         requestTruncated = truncated
@@ -142,32 +159,21 @@ struct PayloadCapture: Sendable {
     /// The payload to store, or nil when payload logging is off.
     func payload() -> UsagePayload? {
         guard let mode = UsagePayload.Mode(rawValue: policy.mode.rawValue) else { return nil }
-        var answer: [String: Any] = ["finish_reason": finishReason ?? NSNull()]
+        var answer = [JSONMember("finish_reason", finishReason.map(JSON.string) ?? .null)]
         switch mode {
         case .metadata:
-            answer["content_chars"] = contentCharacters
-            answer["reasoning_chars"] = reasoningCharacters
-            answer["tool_calls"] = toolCalls.map(\.name)
+            answer.append(JSONMember("content_chars", .number(String(contentCharacters))))
+            answer.append(JSONMember("reasoning_chars", .number(String(reasoningCharacters))))
+            answer.append(JSONMember("tool_calls", .array(toolCalls.map { .string($0.name) })))
         case .full:
-            answer["content"] = content
-            if !reasoning.isEmpty { answer["reasoning"] = reasoning }
+            answer.append(JSONMember("content", .string(content)))
+            if !reasoning.isEmpty { answer.append(JSONMember("reasoning", .string(reasoning))) }
             if !toolCalls.isEmpty {
-                answer["tool_calls"] = toolCalls.map { ["name": $0.name, "arguments": Self.foundationValue($0.arguments)] }
+                let calls = toolCalls.map { JSON.object([JSONMember("name", .string($0.name)), JSONMember("arguments", $0.arguments)]) }
+                answer.append(JSONMember("tool_calls", .array(calls)))
             }
         }
-        let (response, responseTruncated) = PayloadRedactor.cap(PayloadPolicy.text(policy.redactor.redact(answer)), maxBytes: policy.maxBytes)
+        let (response, responseTruncated) = PayloadRedactor.cap(policy.redactor.redact(.object(answer)).text, maxBytes: policy.maxBytes)
         return UsagePayload(mode: mode, request: request, response: response, truncated: requestTruncated || responseTruncated || answerCut)
-    }
-
-    /// An order-keeping ``JSON`` value as `JSONSerialization` would have read it.
-    static func foundationValue(_ json: JSON) -> Any {
-        switch json {
-        case .null: NSNull()
-        case .bool(let value): value
-        case .number(let text): Double(text).map { $0 as Any } ?? text
-        case .string(let text): text
-        case .array(let items): items.map(foundationValue)
-        case .object(let members): Dictionary(members.map { ($0.key, foundationValue($0.value)) }) { _, last in last }
-        }
     }
 }

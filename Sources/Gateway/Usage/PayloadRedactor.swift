@@ -1,4 +1,4 @@
-import Foundation
+import Dialects
 
 /// Takes secrets out of a payload before it is stored. Pure code: no I/O, no state but the field names.
 ///
@@ -20,8 +20,6 @@ struct PayloadRedactor: Sendable {
     ]
     /// Normalized name endings whose values are always redacted.
     static let secretSuffixes = ["token", "secret", "password", "apikey"]
-    /// Characters a key may contain after `sk-`.
-    private static let keyCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_".utf8)
     /// The shortest run after `sk-` taken for a key.
     static let minimumKeyLength = 20
 
@@ -41,69 +39,98 @@ struct PayloadRedactor: Sendable {
         return Self.secretNames.contains(name) || extraNames.contains(name) || Self.secretSuffixes.contains { name.hasSuffix($0) }
     }
 
-    /// A copy of a `JSONSerialization` value with every secret replaced by ``marker``.
-    func redact(_ value: Any) -> Any {
+    /// A copy of `value` with every secret replaced by ``marker``; members keep their order.
+    func redact(_ value: JSON) -> JSON {
         switch value {
-        case let object as [String: Any]:
-            var copy: [String: Any] = [:]
-            for (key, member) in object {
-                copy[key] = isSecret(field: key) && !(member is NSNull) ? Self.marker : redact(member)
-            }
-            return copy
-        case let array as [Any]:
-            return array.map(redact)
-        case let text as String:
-            return redact(text: text)
-        default:
-            return value
+        case .object(let members):
+            .object(members.map { member in
+                JSONMember(member.key, isSecret(field: member.key) && member.value != .null ? .string(Self.marker) : redact(member.value))
+            })
+        case .array(let items):
+            .array(items.map(redact))
+        case .string(let text):
+            .string(redact(text: text))
+        case .null, .bool, .number:
+            value
         }
     }
 
-    /// `text` with key-like runs (`sk-…`) and bearer credentials replaced by ``marker``.
+    /// `text` with key-like runs (`sk-…`) and bearer credentials replaced by ``marker``. One pass over the
+    /// UTF-8 bytes; a string with nothing to redact is returned as it is, without a copy.
     func redact(text: String) -> String {
-        guard text.contains("sk-") || text.range(of: "bearer ", options: .caseInsensitive) != nil else { return text }
-        let bytes = Array(text.utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = 0
-        let marker = Array(Self.marker.utf8)
-        while index < bytes.count {
-            if let end = keyEnd(in: bytes, at: index) {
-                output += marker
-                index = end
-            } else if let (credentialStart, end) = bearerCredential(in: bytes, at: index) {
-                output += bytes[index..<credentialStart] + marker
-                index = end
-            } else {
-                output.append(bytes[index])
-                index += 1
+        var text = text
+        let redacted: [UInt8]? = text.withUTF8 { bytes in
+            guard var index = firstSecret(in: bytes, from: 0) else { return nil }
+            var output: [UInt8] = []
+            output.reserveCapacity(bytes.count)
+            output += bytes[..<index]
+            let marker = Array(Self.marker.utf8)
+            while index < bytes.count {
+                if let end = keyEnd(in: bytes, at: index) {
+                    output += marker
+                    index = end
+                } else if let (credentialStart, end) = bearerCredential(in: bytes, at: index) {
+                    output += bytes[index..<credentialStart]
+                    output += marker
+                    index = end
+                } else {
+                    output.append(bytes[index])
+                    index += 1
+                }
             }
+            return output
         }
-        return String(decoding: output, as: UTF8.self)
+        return redacted.map { String(decoding: $0, as: UTF8.self) } ?? text
+    }
+
+    /// Where the first key or bearer credential in `bytes` at or after `start` begins, if any.
+    private func firstSecret(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index] | 0x20
+            if byte == UInt8(ascii: "s") && keyEnd(in: bytes, at: index) != nil { return index }
+            if byte == UInt8(ascii: "b") && bearerCredential(in: bytes, at: index) != nil { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// The end of an `sk-` key starting at `index`, if one does.
-    private func keyEnd(in bytes: [UInt8], at index: Int) -> Int? {
+    private func keyEnd(in bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
         guard index + 3 <= bytes.count, bytes[index] == UInt8(ascii: "s"), bytes[index + 1] == UInt8(ascii: "k"),
             bytes[index + 2] == UInt8(ascii: "-")
         else { return nil }
         // Not the tail of a longer word ("task-…").
-        if index > 0, Self.keyCharacters.contains(bytes[index - 1]), bytes[index - 1] != UInt8(ascii: "-") { return nil }
+        if index > 0, Self.isKeyCharacter(bytes[index - 1]), bytes[index - 1] != UInt8(ascii: "-") { return nil }
         var end = index + 3
-        while end < bytes.count, Self.keyCharacters.contains(bytes[end]) { end += 1 }
+        while end < bytes.count, Self.isKeyCharacter(bytes[end]) { end += 1 }
         return end - (index + 3) >= Self.minimumKeyLength ? end : nil
     }
 
     /// For `Bearer <credential>` at `index`: where the credential starts and ends.
-    private func bearerCredential(in bytes: [UInt8], at index: Int) -> (Int, Int)? {
-        let word = Array("bearer ".utf8)
+    private func bearerCredential(in bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (Int, Int)? {
+        let word = Self.bearer
         guard index + word.count < bytes.count else { return nil }
-        for offset in 0..<word.count where bytes[index + offset] | 0x20 != word[offset] | 0x20 { return nil }
+        for offset in 0..<word.count where bytes[index + offset] | 0x20 != word[offset] { return nil }
         var start = index + word.count
         while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
         var end = start
         while end < bytes.count, !Self.isSpaceOrQuote(bytes[end]) { end += 1 }
         return end > start ? (start, end) : nil
+    }
+
+    /// `bearer ` in lower case; input bytes are compared with their 0x20 bit set (ASCII letters lowered).
+    private static let bearer = Array("bearer ".utf8)
+
+    /// Characters a key may contain after `sk-`: ASCII letters, digits, `-` and `_`.
+    private static func isKeyCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"):
+            true
+        default:
+            false
+        }
     }
 
     private static func isSpaceOrQuote(_ byte: UInt8) -> Bool {

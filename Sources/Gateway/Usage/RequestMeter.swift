@@ -42,9 +42,9 @@ struct RequestMeter: Sendable {
     mutating func upstreamStarting() { upstreamStarted = .now }
 
     /// Keeps what payload logging wants of the request body (nothing when it is off).
-    mutating func capturedRequest(_ body: some Sequence<UInt8>, userAgent: String?) {
+    mutating func capturedRequest(_ body: [UInt8], userAgent: String?) {
         guard payload != nil else { return }
-        payload?.request(body: Data(body), userAgent: userAgent)
+        payload?.request(body: body, userAgent: userAgent)
     }
 
     /// Keeps what payload logging wants of one piece of the answer (nothing when it is off).

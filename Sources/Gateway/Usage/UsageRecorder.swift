@@ -115,19 +115,12 @@ final class UsageRecorder: Sendable {
         metrics.requestFinished(record)
         var record = record
         record.admission = nil
-        var frame: [UInt8]?
-        do {
-            frame = UsageJournalFrame.encode(Array(try Self.encoder().encode(record)))
-        } catch {
-            logger.error("usage record cannot be encoded for the journal", metadata: ["request_id": "\(record.requestID)", "error": "\(error)"])
-        }
+        let frame = UsageJournalFrame.encode(UsageRecordJSON.encode(record))
         backlog.add(CollectionOfOne(record))
         let failure: (any Error)? = state.withLock { state in
             var position: UsageJournal.Position?
             var failure: (any Error)?
-            if let frame {
-                do { position = try journal.append(frame) } catch { failure = error }
-            }
+            do { position = try journal.append(frame) } catch { failure = error }
             if position == nil {
                 // Not journaled: memory is the only copy, so it is kept whatever the memory limit.
                 state.queue.append(Entry(record: record, segment: nil, queuedAt: .now))
@@ -141,7 +134,7 @@ final class UsageRecorder: Sendable {
             }
             return failure
         }
-        journalChanged(appended: failure == nil && frame != nil)
+        journalChanged(appended: failure == nil)
         if let failure {
             metrics.usageJournalWriteFailed()
             logger.error(
@@ -244,7 +237,7 @@ final class UsageRecorder: Sendable {
     }
 
     private func queueRead(_ read: [(segment: UInt64, payload: [UInt8])], next: UsageJournal.Position) {
-        let decoder = Self.decoder()
+        let decoder = UsageRecordJSON.decoder()
         var entries: [Entry] = []
         var undecodable: [UInt64: Int] = [:]
         let now = ContinuousClock.now
@@ -325,27 +318,6 @@ final class UsageRecorder: Sendable {
     private func reportQueue() {
         let oldest = state.withLock { $0.queue.first?.queuedAt }
         metrics.usageQueue(depth: pending, oldest: oldest)
-    }
-
-    // MARK: The journal's JSON
-
-    /// Non-finite numbers cannot be JSON; spelled out so no record is refused for an odd duration.
-    private static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan
-        )
-        return encoder
-    }
-
-    static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan
-        )
-        return decoder
     }
 }
 
