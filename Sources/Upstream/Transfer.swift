@@ -119,17 +119,33 @@ final class Transfer {
     }
 
     /// The first deadline this transfer has not met by `now`, if any, and else when the next one falls.
+    /// Called for every transfer on every turn of the engine loop: it allocates nothing unless one expired.
     func deadline(at now: ContinuousClock.Instant) -> (expired: UpstreamError?, next: ContinuousClock.Instant?) {
-        var candidates: [(ContinuousClock.Instant, UpstreamError.Code, String)] = []
-        if let totalDeadline { candidates.append((totalDeadline, .totalTimeout, "the upstream call took longer than its time limit")) }
-        if !receivedFirstByte {
-            candidates.append((firstByteDeadline, .firstByteTimeout, "no response from upstream in time"))
-        } else if let idleTimeout, !isPaused {
-            candidates.append((lastActivity + idleTimeout, .idleTimeout, "the upstream sent nothing for \(idleTimeout) mid-response"))
+        var nearest: (at: ContinuousClock.Instant, limit: Limit)?
+        func consider(_ at: ContinuousClock.Instant, _ limit: Limit) {
+            if let current = nearest, current.at <= at { return }
+            nearest = (at, limit)
         }
-        guard let first = candidates.min(by: { $0.0 < $1.0 }) else { return (nil, nil) }
-        if first.0 <= now { return (UpstreamError(first.1, message: first.2), nil) }
-        return (nil, first.0)
+        if let totalDeadline { consider(totalDeadline, .total) }
+        if !receivedFirstByte {
+            consider(firstByteDeadline, .firstByte)
+        } else if let idleTimeout, !isPaused {
+            consider(lastActivity + idleTimeout, .idle)
+        }
+        guard let nearest else { return (nil, nil) }
+        guard nearest.at <= now else { return (nil, nearest.at) }
+        return (expiredError(nearest.limit), nil)
+    }
+
+    /// The deadlines a transfer can miss.
+    private enum Limit { case total, firstByte, idle }
+
+    private func expiredError(_ limit: Limit) -> UpstreamError {
+        switch limit {
+        case .total: UpstreamError(.totalTimeout, message: "the upstream call took longer than its time limit")
+        case .firstByte: UpstreamError(.firstByteTimeout, message: "no response from upstream in time")
+        case .idle: UpstreamError(.idleTimeout, message: "the upstream sent nothing for \(idleTimeout ?? .zero) mid-response")
+        }
     }
 
     /// Hands the response's content type and redirect target to the state, before its head is delivered.

@@ -39,6 +39,24 @@ struct ModelCatalogMatchTests {
     @Test func emptyListMatchesNothing() {
         #expect(ModelCatalog.match("llama3.2", in: []) == nil)
     }
+
+    @Test(arguments: [
+        ("llama3", "llama3:latest"), ("Llama3:8B", "llama3:8b"), ("registry:5000/team/coder", "registry:5000/team/coder:latest"),
+        ("org/model:q4/", "org/model:q4/"), ("org/model//", "org/model//:latest"), ("/", "/:latest"), ("", ":latest"),
+    ])
+    func normalizedNames(name: String, expected: String) {
+        #expect(ModelName.normalized(name) == expected)
+    }
+
+    /// The fleet's index answers exactly what a pass over the listed names answers.
+    @Test func theListingIndexAgreesWithMatch() {
+        let names = Self.installed + ["Mistral:Latest", "mistral:latest", "phi4"]
+        let listing = ModelListing(names: names)
+        #expect(listing.names == names)
+        for name in ["llama3.2", "LLAMA3.2:LATEST", "hf.co/org/model-gguf", "registry:5000/team/coder", "mistral", "phi4:latest", "qwen3", ""] {
+            #expect(listing.byNormalizedName[ModelName.normalized(name)] == ModelCatalog.match(name, in: names), "\(name)")
+        }
+    }
 }
 
 @Suite("ResolvedModel.costMicros")

@@ -70,6 +70,9 @@ final class Fleet: Service, Sendable {
     private let settingsBox: Locked<Settings>
     /// The discovery pass in progress, shared by everyone who asks for one (single flight).
     private let discovery = Locked<Task<Void, Never>?>(nil)
+    /// The models the backends list, made again whenever a listing or the backend list changes, so a
+    /// request's model lookup is one dictionary read rather than a pass over every listed name.
+    private let listing = Locked(ModelListing())
 
     init(config: GatewayConfig.Ollama, engine: CurlEngine, metrics: GatewayMetrics, logger: Logger) {
         self.engine = engine
@@ -108,6 +111,7 @@ final class Fleet: Service, Sendable {
             links = next
         }
         names.withLock { $0 = fleet.map(\.name) }
+        relist()
         let wakes = routing.withLock { routing in
             // A replaced URL is a new server: forget what the old one had.
             routing.book.queueMax = config.queueMax
@@ -169,11 +173,23 @@ final class Fleet: Service, Sendable {
             links[name]?.running = loaded
             links[name]?.listed = true
         }
+        relist()
         deliver(routing.withLock { $0.book.discovered(name, models: served, loaded: loadedNames, now: .now) })
     }
 
     /// Every model some backend has, each once, in configured backend order.
-    func modelNames() -> [String] { unique(\.tags).compactMap { $0["name"]?.string } }
+    func modelNames() -> [String] { listing.withLock { $0.names } }
+
+    /// The listed model that `name` names (`llama3` for `llama3:latest`, case aside), if some backend has it.
+    func listedModel(matching name: String) -> String? {
+        let wanted = ModelName.normalized(name)
+        return listing.withLock { $0.byNormalizedName[wanted] }
+    }
+
+    private func relist() {
+        let names = unique(\.tags).compactMap { $0["name"]?.string }
+        listing.withLock { $0 = ModelListing(names: names) }
+    }
 
     /// The union of the backends' `/api/tags` entries, one per model.
     func tagEntries() -> [JSON] { unique(\.tags) }
@@ -428,9 +444,30 @@ final class Fleet: Service, Sendable {
 
 /// Ollama's model-name matching: `llama3.2` is `llama3.2:latest`, and names compare case-insensitively.
 enum ModelName {
+    /// `name` in lower case, with `:latest` added when its last path component names no tag.
     static func normalized(_ name: String) -> String {
         let lower = name.lowercased()
-        let lastComponent = lower.split(separator: "/").last ?? ""
-        return lastComponent.contains(":") ? lower : lower + ":latest"
+        let utf8 = lower.utf8
+        // The last non-empty component: trailing slashes are not a component.
+        guard let last = utf8.lastIndex(where: { $0 != UInt8(ascii: "/") }) else { return lower + ":latest" }
+        let component = utf8[..<utf8.index(after: last)]
+        let start = component.lastIndex(of: UInt8(ascii: "/")).map { utf8.index(after: $0) } ?? utf8.startIndex
+        return component[start...].contains(UInt8(ascii: ":")) ? lower : lower + ":latest"
+    }
+}
+
+/// The fleet's models, each once, in configured backend order, and indexed by normalized name.
+struct ModelListing: Sendable {
+    private(set) var names: [String] = []
+    /// Normalized name → the name as listed (the first listing wins).
+    private(set) var byNormalizedName: [String: String] = [:]
+
+    init() {}
+
+    init(names: [String]) {
+        self.names = names
+        for name in names where byNormalizedName[ModelName.normalized(name)] == nil {
+            byNormalizedName[ModelName.normalized(name)] = name
+        }
     }
 }

@@ -19,10 +19,7 @@ enum KeySecret {
 
     /// The hex SHA-256 of the whole secret: what the database stores and admin calls may name a key by.
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        Hex.string(SHA256.hash(data: Array(secret.utf8)))
     }
 
     /// `sk-…abcd`: enough to recognise a key, useless to use it.

@@ -87,15 +87,15 @@ final class ModelCatalog: Sendable {
     func knownName(_ name: String) -> String? {
         let table = aliases.withLock { $0 }
         if table.byName[name] != nil { return name }
-        return Self.match(name, in: fleet.modelNames())
+        return fleet.listedModel(matching: name)
     }
 
     private func resolve(_ name: String, table: Aliases) async -> ResolvedModel? {
         if let alias = table.byName[name] { return alias }
         guard table.exposeAllModels else { return nil }
-        if let match = Self.match(name, in: fleet.modelNames()) { return Self.discovered(name, match) }
+        if let match = fleet.listedModel(matching: name) { return Self.discovered(name, match) }
         await refreshAfterMiss()
-        return Self.match(name, in: fleet.modelNames()).map { Self.discovered(name, $0) }
+        return fleet.listedModel(matching: name).map { Self.discovered(name, $0) }
     }
 
     private static func discovered(_ name: String, _ match: String) -> ResolvedModel {
