@@ -4,6 +4,7 @@ import Gateway
 import HTTPTypes
 import HummingbirdTesting
 import Postgres
+import Redis
 import Locking
 import Testing
 
@@ -43,6 +44,23 @@ struct LimitsTests {
             let row = try await gateway.logRow(refused.requestID)
             #expect(row.column("status") == "client_error")
             #expect(row.column("error_type") == "rate_limit_exceeded")
+        }
+    }
+
+    /// The scripts are run by their SHA-1 alone; a Redis that lost them (SCRIPT FLUSH, as a restart does)
+    /// gets the source once and counts on exactly.
+    @Test("rpm stays exact across a SCRIPT FLUSH: 3 pass before it, the limit of 5 holds after")
+    func scriptsSurviveAFlush() async throws {
+        try await GatewayHarness.run { gateway in
+            let key = try await gateway.newSecret(#"{"rpm_limit":5}"#)
+            for _ in 0..<3 { #expect(try await gateway.chat(key: key, model: "gpt-4o-mini").status == .ok) }
+            let redis = try RedisTests.client()
+            defer { redis.close() }
+            #expect(try await redis.send("SCRIPT", "FLUSH").string == "OK")
+            let url = "http://127.0.0.1:\(try #require(gateway.client.port))"
+            let results = try await Self.burst(6, urls: [url], key: key)
+            #expect(results.filter { $0.status == 200 }.count == 2)
+            #expect(results.filter { $0.status == 429 }.count == 4)
         }
     }
 

@@ -103,13 +103,21 @@ extension KeyAuthenticator {
     /// The key the caller presented: `Authorization: Bearer <key>` (OpenAI clients) or
     /// `x-api-key: <key>` (Anthropic clients, Claude Code).
     static func credential(in headers: HTTPFields) -> String? {
-        if let authorization = headers[.authorization] {
-            let parts = authorization.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                return String(parts[1]).trimmingCharacters(in: .whitespaces)
-            }
-        }
+        if let authorization = headers[.authorization], let token = bearerCredential(authorization) { return token }
         return headers[apiKeyHeader]
+    }
+
+    /// The credential of `Bearer <credential>`: the scheme in any case, spaces and tabs around the
+    /// credential dropped; nil for another scheme or an empty credential.
+    static func bearerCredential(_ value: String) -> String? {
+        let utf8 = value.utf8
+        guard let space = utf8.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+        let scheme = utf8[..<space]
+        guard scheme.count == 6, zip(scheme, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        var credential = utf8[utf8.index(after: space)...]
+        while let first = credential.first, first == 0x20 || first == 0x09 { credential = credential.dropFirst() }
+        while let last = credential.last, last == 0x20 || last == 0x09 { credential = credential.dropLast() }
+        return credential.isEmpty ? nil : String(decoding: credential, as: UTF8.self)
     }
 }
 

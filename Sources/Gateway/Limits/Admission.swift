@@ -21,7 +21,6 @@ final class Admission: Sendable {
     private let now: @Sendable () -> Date
     private let backlog: UsageBacklog
     private let local: LocalLimiter
-    private let scripts = Locked<[String: String]>([:])
     private let lastFallbackWarning = Locked<ContinuousClock.Instant?>(nil)
 
     /// - Parameters:
@@ -186,20 +185,14 @@ final class Admission: Sendable {
     }
 
     /// Runs `script` by its SHA, loading it on first use and again after `NOSCRIPT` (Redis restarted).
-    private func run(_ script: String, keys: [String], arguments: [String]) async throws -> RedisValue {
+    /// Runs `script` by its SHA-1; a Redis without it in its cache (`NOSCRIPT`) gets the source once.
+    private func run(_ script: LuaScript, keys: [String], arguments: [String]) async throws -> RedisValue {
         let tail = [String(keys.count)] + keys + arguments
-        if let sha = scripts.withLock({ $0[script] }) {
-            do {
-                return try await redis.send(["EVALSHA", sha] + tail)
-            } catch let error as RedisError where error.code == .server && error.message.hasPrefix("NOSCRIPT") {
-                scripts.withLock { _ = $0.removeValue(forKey: script) }
-            }
+        do {
+            return try await redis.send(["EVALSHA", script.sha1] + tail)
+        } catch let error as RedisError where error.code == .server && error.message.hasPrefix("NOSCRIPT") {
+            return try await redis.send(["EVAL", script.source] + tail)
         }
-        if let sha = (try? await redis.send(["SCRIPT", "LOAD", script]))?.string {
-            scripts.withLock { $0[script] = sha }
-            return try await redis.send(["EVALSHA", sha] + tail)
-        }
-        return try await redis.send(["EVAL", script] + tail)
     }
 
     private func warnFallback(_ error: RedisError) {

@@ -68,6 +68,7 @@ struct LimitSubject: Sendable, Equatable {
 
     /// The five Redis keys the scripts use, in their order: requests, tokens, parallel, reserved, spend.
     var redisKeys: [String] {
+        let prefix = self.prefix
         let suffix = period.map { String($0.index) } ?? "all"
         return [prefix + "rpm", prefix + "tpm", prefix + "par", prefix + "res:" + suffix, prefix + "spend:" + suffix]
     }

@@ -14,7 +14,8 @@ enum LimitScripts {
     /// Returns `{1, '', 0, headers…}` when admitted and charged, `{0, limit, retry_ms, headers…, subject}`
     /// when refused (nothing charged), or `{-1, 'seed', subject}` when a budget's spend is not in Redis yet.
     /// headers: rpm limit, rpm remaining, rpm reset ms, tpm limit, tpm remaining, tpm reset ms (-1: none).
-    static let admit = """
+    static let admit = LuaScript(
+        """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local req, est, cost, ttl, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -108,11 +109,13 @@ enum LimitScripts {
         end
         return {1, '', 0, h[1], h[2], h[3], h[4], h[5], h[6]}
         """
+    )
 
     /// ARGV: request id, token estimate, real tokens, cost estimate, real cost, subject count. KEYS: five
     /// per subject. Frees the slot, replaces the token estimate and the cost reservation with the real
     /// numbers. Spend is only added where it is already cached (otherwise it is seeded from PostgreSQL).
-    static let settle = """
+    static let settle = LuaScript(
+        """
         local req, est, real, cost, spent, n = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
         for i = 0, n - 1 do
           local k = i * 5
@@ -132,4 +135,5 @@ enum LimitScripts {
         end
         return 1
         """
+    )
 }
