@@ -46,9 +46,11 @@ struct ModelCalls: Sendable {
         let start = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint, payloads: payloads)
         let watcher = await context.channel.closeWatcher
         let gone = ClosedFlag()
+        let race = RequestRace()
         let (result, finalMeter) = await withoutActuallyEscaping(serve) { serve in
-            await withTaskGroup(of: (Result<Response, any Error>, RequestMeter)?.self) { group in
+            await withTaskGroup(of: (Result<Response, any Error>, RequestMeter).self) { group in
                 group.addTask {
+                    defer { race.signal(.answered) }
                     var meter = start
                     do {
                         return (.success(try await serve(request, &meter)), meter)
@@ -56,24 +58,15 @@ struct ModelCalls: Sendable {
                         return (.failure(error), meter)
                     }
                 }
-                if let watcher {
-                    group.addTask {
-                        let (closed, continuation) = AsyncStream<Void>.makeStream()
-                        let token = watcher.whenClosed {
-                            gone.set()
-                            continuation.finish()
-                        }
-                        for await _ in closed {}
-                        watcher.cancel(token)
-                        return nil
-                    }
+                // The client leaving first cancels the work (and so its call to Ollama); the answer being
+                // ready first stops the watch. One task serves; nothing waits on the connection but a callback.
+                let token = watcher?.whenClosed {
+                    gone.set()
+                    race.signal(.hungUp)
                 }
-                var outcome: (Result<Response, any Error>, RequestMeter)?
-                while let next = await group.next() {
-                    group.cancelAll()  // either the answer is ready (stop watching) or the client left (stop serving)
-                    if let next { outcome = next }
-                }
-                return outcome ?? (.failure(CancellationError()), start)
+                if await race.winner() == .hungUp { group.cancelAll() }
+                if let watcher, let token { watcher.cancel(token) }
+                return await group.next() ?? (.failure(CancellationError()), start)
             }
         }
         var meter = finalMeter
