@@ -53,9 +53,19 @@ public struct JSONWriter {
         if let text { string(text) } else { raw("null") }
     }
 
-    public mutating func int(_ value: Int) { raw(String(value)) }
+    public mutating func int(_ value: Int) { int(Int64(value)) }
 
-    public mutating func int(_ value: Int64) { raw(String(value)) }
+    /// Writes the decimal digits of `value` straight into the bytes.
+    public mutating func int(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
+    }
 
     public mutating func bool(_ value: Bool) { raw(value ? "true" : "false") }
 

@@ -22,18 +22,45 @@ public enum PostgresValue: Sendable, Hashable {
         self = .text(PostgresValue.timestampText(microsSinceEpoch: micros))
     }
 
+    /// `YYYY-MM-DD hh:mm:ss.ffffff+00` in UTC, written digit by digit (a usage row has one, a batch thousands).
     static func timestampText(microsSinceEpoch micros: Int64) -> String {
         let seconds = micros.floorDivided(by: 1_000_000)
         let fraction = micros - seconds * 1_000_000
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        let date = String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00",
-            parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
-            fraction
-        )
-        return date
+        var text: [UInt8] = []
+        text.reserveCapacity(30)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var value = value
+            if value < 0 || value >= divisor * 10 {
+                // A year outside 0…9999: as the number it is.
+                text.append(contentsOf: String(value).utf8)
+                return
+            }
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(value / divisor))
+                value %= divisor
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4)
+        text.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        text.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        text.append(UInt8(ascii: " "))
+        digits(Int(parts.tm_hour), 2)
+        text.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        text.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        text.append(UInt8(ascii: "."))
+        digits(Int(fraction), 6)
+        text.append(contentsOf: "+00".utf8)
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

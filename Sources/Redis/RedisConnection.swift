@@ -45,23 +45,33 @@ final class RedisConnection {
 
     /// Queues a command in hiredis's output buffer; it is written on the next ``readReply()``.
     func append(_ arguments: [String]) {
-        // All arguments in one buffer (plus a terminator so it is never empty), addressed by offset.
-        var bytes: [UInt8] = []
-        var lengths: [Int] = []
-        for argument in arguments {
-            bytes.append(contentsOf: argument.utf8)
-            lengths.append(argument.utf8.count)
-        }
-        bytes.append(0)
-        bytes.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-            var offset = 0
-            var argv: [UnsafePointer<CChar>?] = lengths.map { length in
-                defer { offset += length }
-                return base + offset
+        let command = Self.resp(arguments)
+        command.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { text in
+                _ = redisAppendFormattedCommand(context, text.baseAddress, text.count)
             }
-            _ = redisAppendCommandArgv(context, Int32(argv.count), &argv, &lengths)
         }
+    }
+
+    /// `arguments` as one RESP array of bulk strings (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`), written here
+    /// rather than by hiredis's printf-style formatter. Binary-safe: lengths are byte counts.
+    static func resp(_ arguments: [String]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16 + arguments.reduce(0) { $0 + $1.utf8.count + 16 })
+        func line(_ marker: UInt8, _ count: Int) {
+            bytes.append(marker)
+            bytes.append(contentsOf: String(count).utf8)
+            bytes.append(0x0D)
+            bytes.append(0x0A)
+        }
+        line(UInt8(ascii: "*"), arguments.count)
+        for argument in arguments {
+            line(UInt8(ascii: "$"), argument.utf8.count)
+            bytes.append(contentsOf: argument.utf8)
+            bytes.append(0x0D)
+            bytes.append(0x0A)
+        }
+        return bytes
     }
 
     /// Writes whatever is queued and reads one reply. Throws when the connection broke.

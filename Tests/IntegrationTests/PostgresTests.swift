@@ -15,6 +15,22 @@ struct PostgresTests {
         #expect(rows.value(0, "missing") == "t")
     }
 
+    @Test("Timestamps are bound with microseconds in UTC, and PostgreSQL reads back the same instant")
+    func timestamps() async throws {
+        let pool = PostgresPool(configuration: .init(url: try await TestServices.freshDatabase(), maxConnections: 1), logger: TestServices.logger)
+        // The epoch, an instant before it, a leap day, the last microsecond of a year, now.
+        let micros: [Int64] = [0, -1, 951_782_400_000_001, 1_704_067_199_999_999, Int64(Date().timeIntervalSince1970 * 1_000_000)]
+        for value in micros {
+            let date = Date(timeIntervalSince1970: Double(value) / 1_000_000)
+            let rows = try await pool.query(
+                "SELECT (extract(epoch FROM $1::timestamptz) * 1000000)::bigint AS micros", [PostgresValue(date)]
+            )
+            #expect(Int64(rows.value(0, "micros") ?? "") == Int64((date.timeIntervalSince1970 * 1_000_000).rounded()), "\(value)")
+        }
+        #expect(PostgresValue(Date(timeIntervalSince1970: 951_782_400.000_001)) == .text("2000-02-29 00:00:00.000001+00"))
+        #expect(PostgresValue(Date(timeIntervalSince1970: -0.000_001)) == .text("1969-12-31 23:59:59.999999+00"))
+    }
+
     @Test("More concurrent queries than connections all complete, each on a pool thread")
     func concurrency() async throws {
         let pool = PostgresPool(configuration: .init(url: try await TestServices.freshDatabase(), maxConnections: 3), logger: TestServices.logger)

@@ -1,5 +1,5 @@
 import Foundation
-import Redis
+@testable import Redis
 import Testing
 
 /// The pipelining hiredis client against a real Redis.
@@ -38,7 +38,19 @@ struct RedisTests {
         #expect(try await redis.send("LRANGE", key + ":list", "0", "-1") == .array([.string("a"), .string("b")]))
         await #expect(throws: RedisError.self) { try await redis.send("INCR", key) }
         #expect(await redis.ping())
+        // An empty argument and a large one (lengths are byte counts, not characters).
+        let large = String(repeating: "é", count: 100_000)
+        #expect(try await redis.send("SET", key, "") == .status("OK"))
+        #expect(try await redis.send("STRLEN", key) == .integer(0))
+        #expect(try await redis.send("SET", key, large) == .status("OK"))
+        #expect(try await redis.send("STRLEN", key) == .integer(200_000))
         try await redis.send("DEL", key, key + ":list")
+    }
+
+    @Test("Commands are written as RESP arrays of bulk strings")
+    func respEncoding() {
+        #expect(String(decoding: RedisConnection.resp(["GET", "k"]), as: UTF8.self) == "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+        #expect(String(decoding: RedisConnection.resp(["SET", "ü", ""]), as: UTF8.self) == "*3\r\n$3\r\nSET\r\n$2\r\nü\r\n$0\r\n\r\n")
     }
 
     @Test("Nothing listening: commands fail fast instead of hanging")
