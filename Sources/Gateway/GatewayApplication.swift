@@ -76,7 +76,7 @@ public enum GatewayApplication {
         let health = HealthRoutes(pool: pool, redis: redis, fleet: fleet, metrics: metrics, journal: recorder.journal)
         router.get("health/live", use: health.live)
         router.get("health/ready", use: health.ready)
-        router.get("metrics", use: MetricsRoute(metrics: metrics).handle)
+        router.get("metrics", use: MetricsRoute(metrics: metrics, gauges: [fleet, keyCache]).handle)
 
         let calls = ModelCalls(
             fleet: fleet, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes,

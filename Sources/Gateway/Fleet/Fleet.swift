@@ -355,7 +355,6 @@ final class Fleet: Service, Sendable {
         let waited = enqueued.duration(to: .now)
         let queued = waited > .milliseconds(1) ? RequestMeter.milliseconds(waited) : nil
         if let queued { metrics.fleetQueueWait(.milliseconds(queued)) }
-        metrics.backendInFlight(backend, routing.withLock { $0.book.entries[backend]?.inFlight ?? 0 })
         return FleetLease(backend: backend, model: request.model, queueWaitMs: queued) { [weak self] ending in
             self?.released(ending)
         }
@@ -399,12 +398,17 @@ final class Fleet: Service, Sendable {
     }
 
     private func released(_ ending: FleetLease.Ending) {
-        let (wakes, inFlight) = routing.withLock { routing in
-            let wakes = routing.book.release(ending.backend, outcome: ending.outcome, model: ending.outcome == .ok ? ending.model : nil, now: .now)
-            return (wakes, routing.book.entries[ending.backend]?.inFlight ?? 0)
+        let wakes = routing.withLock { routing in
+            routing.book.release(ending.backend, outcome: ending.outcome, model: ending.outcome == .ok ? ending.model : nil, now: .now)
         }
-        metrics.backendCall(ending.backend, outcome: ending.outcome, duration: ending.started.duration(to: .now), inFlight: inFlight)
+        metrics.backendCall(ending.backend, outcome: ending.outcome, duration: ending.started.duration(to: .now))
         deliver(wakes)
+    }
+
+    /// Calls holding a slot on each configured backend, in configured order.
+    func inFlightByBackend() -> [(backend: String, inFlight: Int)] {
+        let order = names.withLock { $0 }
+        return routing.withLock { routing in order.map { ($0, routing.book.entries[$0]?.inFlight ?? 0) } }
     }
 
     /// Whether a backend of this name is configured.

@@ -12,16 +12,16 @@ extension GatewayMetrics {
 
     func backendUp(_ backend: String, _ up: Bool) { backendUpGauge(backend).set(to: up ? 1 : 0) }
 
+    /// Calls holding a slot on `backend` now (read at scrape time: ``Fleet/updateGauges(_:)``).
     func backendInFlight(_ backend: String, _ count: Int) { backendInFlightGauge(backend).set(to: Double(count)) }
 
     /// A call on `backend` ended.
-    func backendCall(_ backend: String, outcome: CallOutcome, duration: Duration, inFlight: Int) {
+    func backendCall(_ backend: String, outcome: CallOutcome, duration: Duration) {
         backendRequests(backend, outcome).increment()
         handles.makeDurationHistogram(
             name: "tollgate_backend_request_duration_seconds", labels: [("backend", backend)], buckets: Self.latencyBuckets,
             help: "Calls to one backend, from slot taken to slot released"
         ).record(duration)
-        backendInFlight(backend, inFlight)
     }
 
     /// Requests waiting for a backend slot.
@@ -49,5 +49,12 @@ extension GatewayMetrics {
             name: "tollgate_backend_requests_total", labels: [("backend", backend), ("outcome", outcome.rawValue)],
             help: "Calls to each backend by how they ended (ok, failed, neutral)"
         )
+    }
+}
+
+extension Fleet: ScrapeTimeGauges {
+    /// Each configured backend's calls in flight.
+    func updateGauges(_ metrics: GatewayMetrics) {
+        for (backend, inFlight) in inFlightByBackend() { metrics.backendInFlight(backend, inFlight) }
     }
 }

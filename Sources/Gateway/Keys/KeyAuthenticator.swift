@@ -87,7 +87,6 @@ struct KeyResolver: Sendable {
                 metrics.keyLookedUp()
                 let key = try await store.key(hash: hash)
                 cache.store(key, for: hash, generation: generation)
-                metrics.keyCache(cache.counts)
                 return key
             } catch {
                 metrics.postgresFailed()

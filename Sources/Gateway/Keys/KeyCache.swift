@@ -116,3 +116,8 @@ final class KeyCache: Sendable {
         state.withLock { ($0.known.count, $0.unknown.count) }
     }
 }
+
+extension KeyCache: ScrapeTimeGauges {
+    /// How many keys (and unknown keys) the process caches now.
+    func updateGauges(_ metrics: GatewayMetrics) { metrics.keyCache(counts) }
+}
