@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 
 /// The admin dashboard at `/ui`: server-rendered pages over the same admin services as the REST API
-/// (``KeyAdminService``, ``UsageSpendLogRoutes/page(_:)``, ``UsageReportRoutes/report(_:)``, ``KeyStore``).
+/// (``AdminServices``, ``UsageSpendLogRoutes/page(_:)``, ``UsageReportRoutes/report(_:)``, ``KeyStore``).
 ///
 /// Sign-in exchanges the master key for a session (``UISessionStore``); every other page needs one and
 /// sends a browser without one to the sign-in page. Every POST must carry the session's CSRF token in its
@@ -15,7 +15,8 @@ struct DashboardRoutes: Sendable {
     let sessions: UISessionStore
     let masterKey: [UInt8]
     let failures: FailedAuthLimiter
-    let keys: KeyAdminService
+    /// The admin services the REST API calls too.
+    let admin: AdminServices
     let keyStore: KeyStore
     let logs: UsageSpendLogRoutes
     let usage: UsageReportRoutes
