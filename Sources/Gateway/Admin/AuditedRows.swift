@@ -1,3 +1,4 @@
+import Dialects
 import Foundation
 import Postgres
 
@@ -58,6 +59,21 @@ extension KeyStore {
             return AuditEntry(action: action, targetType: target.type, targetID: id, before: beforeRow, after: returnedRow(after))
         }
         return entry?.after
+    }
+
+    /// Inserts a row of `target` as ``insertAudited(_:id:columns:action:actor:first:)`` does and decodes it as a
+    /// `Row`; a duplicate id is `conflict` (a 409).
+    func create<Row: Decodable>(
+        _ target: AuditTarget, as type: Row.Type, id: String, columns: ColumnValues, action: String, actor: String, conflict: GatewayError
+    ) async throws -> Row {
+        let text: String?
+        do {
+            text = try await insertAudited(target, id: id, columns: columns, action: action, actor: actor)
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw conflict
+        }
+        guard let text else { throw GatewayError(.internalError, "PostgreSQL returned no row for the insert.") }
+        return try AdminRow.decode(Row.self, from: text)
     }
 
     /// The row of `target` with `id`, decoded as a `Row`, or nil.

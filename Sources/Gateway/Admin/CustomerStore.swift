@@ -27,14 +27,8 @@ struct CustomerStore: Sendable {
     func create(id: String, columns: ColumnValues, actor: String) async throws -> CustomerRow {
         var insert = columns
         insert.set("user_id", .text(id))
-        let text: String?
-        do {
-            text = try await keys.insertAudited(.endUser, id: id, columns: insert, action: "end_user.new", actor: actor)
-        } catch let error as PostgresError where error.isUniqueViolation {
-            throw GatewayError(.conflict, "An end user with this 'user_id' already exists.", param: "user_id", code: "duplicate_end_user")
-        }
-        guard let text else { throw CustomerAdminService.notFound() }
-        return try AdminRow.decode(CustomerRow.self, from: text)
+        let conflict = GatewayError(.conflict, "An end user with this 'user_id' already exists.", param: "user_id", code: "duplicate_end_user")
+        return try await keys.create(.endUser, as: CustomerRow.self, id: id, columns: insert, action: "end_user.new", actor: actor, conflict: conflict)
     }
 
     /// Makes end user `id` (with no limits) if it does not exist yet, audited when it is made.

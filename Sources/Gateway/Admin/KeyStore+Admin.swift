@@ -15,7 +15,7 @@ extension KeyStore {
     /// its own, when it does not exist (LiteLLM creates a user on first reference).
     func insertKey(_ columns: ColumnValues, hash: String, ensureUser: String?, actor: String) async throws -> KeyRow {
         let text = try await insertAudited(.key, id: hash, columns: columns, action: "key.generate", actor: actor, first: Self.ensuring(ensureUser))
-        guard let text else { throw KeyAdminService.notFound() }
+        guard let text else { throw GatewayError(.internalError, "PostgreSQL returned no row for the insert.") }
         return try AdminRow.decode(KeyRow.self, from: text)
     }
 

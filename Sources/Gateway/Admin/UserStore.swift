@@ -21,14 +21,8 @@ struct UserStore: Sendable {
     func create(id: String, columns: ColumnValues, actor: String) async throws -> UserRow {
         var insert = columns
         insert.set("user_id", .text(id))
-        let text: String?
-        do {
-            text = try await keys.insertAudited(.user, id: id, columns: insert, action: "user.new", actor: actor)
-        } catch let error as PostgresError where error.isUniqueViolation {
-            throw GatewayError(.conflict, "A user with this 'user_id' already exists.", param: "user_id", code: "duplicate_user_id")
-        }
-        guard let text else { throw UserAdminService.notFound() }
-        return try AdminRow.decode(UserRow.self, from: text)
+        let conflict = GatewayError(.conflict, "A user with this 'user_id' already exists.", param: "user_id", code: "duplicate_user_id")
+        return try await keys.create(.user, as: UserRow.self, id: id, columns: insert, action: "user.new", actor: actor, conflict: conflict)
     }
 
     /// Applies `columns` to user `id` and audits it; nil when there is no such user.
