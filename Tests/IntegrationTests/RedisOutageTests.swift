@@ -135,6 +135,12 @@ final class PrivateRedis: @unchecked Sendable {
         self.process = nil
     }
 
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the server: it keeps its connections but answers nothing.
+    func signal(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+
     func flushAll() async throws {
         let client = RedisClient(configuration: .init(url: try RedisURL(parsing: url)), logger: TestServices.logger)
         defer { client.close() }

@@ -43,6 +43,16 @@ struct TeamStore: Sendable {
         return try AdminRow.decodeAll(KeyRow.self, from: rows.rows.map { $0[0] })
     }
 
+    /// How many keys each team has (teams with none are absent).
+    func keyCounts() async throws -> [String: Int] {
+        let rows = try await pool.query("SELECT team_id, count(*) AS n FROM api_keys WHERE team_id IS NOT NULL GROUP BY team_id", [])
+        var counts: [String: Int] = [:]
+        for index in 0..<rows.count {
+            if let team = rows.value(index, "team_id") { counts[team] = Int(rows.value(index, "n") ?? "0") ?? 0 }
+        }
+        return counts
+    }
+
     /// The cost of the team's usage since `start` (the current budget period), from the request log.
     func spend(ofTeam id: String, since start: Date) async throws -> Int64 {
         let rows = try await pool.query(

@@ -2,8 +2,8 @@ import Dialects
 import Foundation
 import Hummingbird
 
-/// Users: each with its budget and spend as a meter, and its keys. Teams (once they exist) get a
-/// page of the same shape beside it: a list of owners, each with a budget bar and the keys it owns.
+/// Users: each with its budget and spend as a meter, and its keys. Teams have a page of the same shape
+/// beside it (`UIPages+Teams.swift`).
 extension UIPages {
     @Sendable func userList(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
         let number = try Self.pageNumber(page)
