@@ -60,7 +60,7 @@ extension UIPages {
         ])
         let action = row.blocked
             ? UILayout.actionButton("Unblock", action: base + "/unblock", csrf: page.csrf)
-            : UILayout.actionButton("Block", action: base + "/block", csrf: page.csrf, confirm: "Every key of this team will be refused. Block?", danger: true)
+            : UILayout.actionButton("Block", action: base + "/block", csrf: page.csrf, danger: true)
         let members = team.members.map { member -> [HTML] in
             [
                 member.userID.map { "<a href=\"\(UILayout.path("/ui/users", $0))\">\($0)</a>" } ?? "–", "\(member.userEmail ?? "–")",
