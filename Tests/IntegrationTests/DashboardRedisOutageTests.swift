@@ -7,7 +7,7 @@ import Testing
 /// The dashboard while Redis (where its sessions live) is down or frozen: every page and the sign-in answer
 /// 503 with a page that says so, within the Redis command timeout, as docs/dashboard.md promises; when Redis
 /// is back, signing in works again. Each test runs its own redis-server.
-@Suite("Dashboard with Redis down")
+@Suite("Dashboard with Redis down", .serialized)
 struct DashboardRedisOutageTests {
     static let commandTimeoutMs = 1000
     /// The most a page may take while Redis is away: the command timeout and a margin for a slow machine.
