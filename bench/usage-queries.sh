@@ -198,6 +198,7 @@ REQUEST_ID=$(sql -tAc "SELECT request_id FROM request_log WHERE key_id = '$KEY_I
   printf '%-58s %10s\n' "/ui/usage?group_by=day (30 days)" "$(page_ms "/ui/usage?group_by=day")"
   printf '%-58s %10s\n' "/ui/usage?group_by=key (30 days)" "$(page_ms "/ui/usage?group_by=key")"
   printf '%-58s %10s\n' "/ui/users" "$(page_ms "/ui/users")"
+  printf '%-58s %10s\n' "/ui/teams" "$(page_ms "/ui/teams")"
   printf '%-58s %10s\n' "/ui/audit" "$(page_ms "/ui/audit")"
 } | tee -a "$RESULTS/usage-queries.txt"
 

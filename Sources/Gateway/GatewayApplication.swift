@@ -125,13 +125,8 @@ public enum GatewayApplication {
             .get("ps", use: native.running)
 
         let admin = router.group().add(middleware: AdminAuthenticator(masterKey: masterKey, keys: keyResolver))
-        let keyAdmin = KeyAdminRoutes(store: keyStore, events: keyEvents, catalog: catalog, maxBodyBytes: config.server.maxBodyBytes)
-        keyAdmin.register(on: admin)
-        UserAdminRoutes(store: keyStore, events: keyEvents, catalog: catalog, keys: keyAdmin, maxBodyBytes: config.server.maxBodyBytes)
-            .register(on: admin)
-        TeamAdminRoutes(store: TeamStore(keys: keyStore), events: keyEvents, catalog: catalog, maxBodyBytes: config.server.maxBodyBytes, now: now)
-            .register(on: admin)
-        CustomerAdminRoutes(store: keyStore, events: keyEvents, maxBodyBytes: config.server.maxBodyBytes).register(on: admin)
+        let adminServices = AdminServices(store: keyStore, events: keyEvents, catalog: catalog, now: now)
+        adminServices.register(on: admin, maxBodyBytes: config.server.maxBodyBytes)
         admin.get("audit/log", use: AuditRoutes(store: keyStore).log)
         let usageStore = UsageStore(pool: pool)
         admin.get("spend/logs", use: UsageSpendLogRoutes(store: usageStore).logs)
@@ -140,7 +135,7 @@ public enum GatewayApplication {
         if config.ui.enabled {
             DashboardRoutes(
                 sessions: UISessionStore(redis: redis, ttlSeconds: config.ui.sessionTTLSeconds, maxSessions: config.ui.maxSessions, now: now),
-                masterKey: masterKey, failures: failedAuth, keys: keyAdmin.service, keyStore: keyStore,
+                masterKey: masterKey, failures: failedAuth, admin: adminServices, keyStore: keyStore,
                 logs: UsageSpendLogRoutes(store: usageStore), usage: UsageReportRoutes(store: usageStore, catalog: catalog, now: now),
                 usageStore: usageStore, fleet: fleet, settings: config.ui, now: now
             ).register(on: router)

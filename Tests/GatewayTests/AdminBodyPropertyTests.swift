@@ -4,12 +4,12 @@ import PropertyBased
 import Testing
 @testable import Gateway
 
-/// Fuzzing of the admin API's body parsers (`/key/*`, `/user/*`) as property-based tests.
+/// Fuzzing of the admin API's typed bodies (`/key/*`, `/user/*`) as property-based tests.
 ///
 /// They live in `Gateway` beside Hummingbird and Postgres, which the libFuzzer build in fuzz/ leaves out
 /// to stay small, so they are fuzzed here instead: bodies built from the fields the routes read, with
 /// values chosen to sit on the edges (huge and negative numbers, periods with twenty digits, wrong
-/// types), run through every accessor and through the column readers the routes call. A trap anywhere
+/// types), decoded into every request type and through the column builders the services call. A trap anywhere
 /// ends the test process, which fails the test run. The regression tests at the end keep each input
 /// that crashed the gateway before its fix.
 @Suite("Admin body parsers, property-based")
@@ -69,44 +69,21 @@ struct AdminBodyPropertyTests {
         }
     }
 
-    /// Runs every accessor and column reader the admin routes use on `body`. Each either returns or
-    /// throws a ``GatewayError`` (a 4xx with a message), and what it returns is in range.
+    /// Decodes `body` as every typed request of `/key/*` and `/user/*` (``AdminJSON``: check, decode,
+    /// validate) and builds the columns the services would write. Each either returns or throws a
+    /// ``GatewayError`` (a 400 with a message), and what it returns is in range.
     static func exercise(_ body: Data) async {
-        let fields: AdminFields
-        do {
-            fields = try AdminFields(body: body)
-        } catch {
-            #expect(error is GatewayError, "\(error)")
-            return
+        expectClientError {
+            let key = try AdminJSON.decode(KeyRequest.self, from: body)
+            let columns = key.columns(now: Date())
+            #expect(columns.values.count == columns.columns.split(separator: ",").count)
+            if let count = key.limits.rpmLimit.value { #expect(count >= 0) }
+            if let dollars = key.limits.maxBudget.value { #expect(dollars >= 0) }
+            if let reference = key.key { _ = try KeyAdminService.hash(naming: reference) }
         }
-        for name in names {
-            _ = fields.isPresent(name)
-            _ = fields.isNull(name)
-            expectClientError { _ = try fields.string(name) }
-            expectClientError { _ = try fields.requiredString(name) }
-            expectClientError { _ = try fields.bool(name) }
-            expectClientError {
-                let count = try fields.count(name) ?? 0
-                #expect(count >= 0)
-            }
-            expectClientError {
-                let dollars = try fields.dollars(name) ?? 0
-                #expect(dollars >= 0)
-            }
-            expectClientError { _ = try fields.strings(name) }
-            expectClientError { _ = try fields.jsonObject(name) }
-            expectClientError { _ = try fields.period(name) }
-        }
-        if let reference = try? fields.string("key") {
-            expectClientError { _ = try KeyAdminRoutes.hash(naming: reference) }
-        }
-        var columns = ColumnValues()
-        do {
-            try await LimitFields.read(fields, into: &columns) { _ in true }
-            try LimitFields.readExpiry(fields, into: &columns)
-        } catch {
-            #expect((error as? GatewayError)?.error.kind == .invalidRequest, "\(error)")
-        }
+        expectClientError { _ = try AdminJSON.decode(DeleteKeysRequest.self, from: body) }
+        expectClientError { _ = try AdminJSON.decode(UserRequest.self, from: body).columns }
+        expectClientError { _ = try AdminJSON.decode(DeleteUsersRequest.self, from: body) }
     }
 
     static func expectClientError(_ body: () throws -> Void) {
@@ -127,30 +104,26 @@ struct AdminBodyPropertyTests {
 
     /// A key's `duration` of 10^14 s fitted an Int, but its expiry in microseconds overflowed Int64 when
     /// bound as a PostgreSQL timestamp: `/key/generate` trapped instead of answering 400.
-    @Test func hugeKeyDurationIsABadRequest() throws {
-        let fields = try AdminFields(body: Data(#"{"duration":"100000000000000s"}"#.utf8))
-        var columns = ColumnValues()
-        #expect(throws: GatewayError.self) { try LimitFields.readExpiry(fields, into: &columns) }
-        #expect(columns.isEmpty)
+    @Test func hugeKeyDurationIsABadRequest() {
+        let error = #expect(throws: GatewayError.self) { try AdminJSON.decode(KeyRequest.self, from: Data(#"{"duration":"100000000000000s"}"#.utf8)) }
+        #expect(error?.error.param == "duration")
     }
 
     /// A budget of `99999999999mo` passed the check (its seconds fit an Int) and gave every request on the
     /// key a window ending eight billion years on.
-    @Test func hugeMonthlyBudgetIsRefused() throws {
-        let fields = try AdminFields(body: Data(#"{"budget_duration":"99999999999mo"}"#.utf8))
-        #expect(throws: GatewayError.self) { _ = try fields.period("budget_duration") }
+    @Test func hugeMonthlyBudgetIsRefused() {
+        #expect(throws: GatewayError.self) { try AdminJSON.decode(KeyRequest.self, from: Data(#"{"budget_duration":"99999999999mo"}"#.utf8)) }
         #expect(BudgetWindow.window(duration: "99999999999mo", anchor: Date(timeIntervalSince1970: 0), now: Date()) == nil)
     }
 
     /// `rpm_limit` 2^31 passed the check and PostgreSQL's `integer` column refused it: a 500, not a 400.
-    @Test func limitsPastTheirColumnAreABadRequest() async throws {
-        let fields = try AdminFields(body: Data(#"{"rpm_limit":2147483648,"tpm_limit":2147483648}"#.utf8))
-        #expect(throws: GatewayError.self) { _ = try fields.count("rpm_limit", atMost: Int(Int32.max)) }
-        var columns = ColumnValues()
-        await #expect(throws: GatewayError.self) { try await LimitFields.read(fields, into: &columns) { _ in true } }
-        let fitting = try AdminFields(body: Data(#"{"rpm_limit":2147483647,"tpm_limit":2147483648}"#.utf8))
-        try await LimitFields.read(fitting, into: &columns) { _ in true }
-        #expect(columns.columns == "rpm_limit, tpm_limit")
+    @Test func limitsPastTheirColumnAreABadRequest() throws {
+        let error = #expect(throws: GatewayError.self) {
+            try AdminJSON.decode(KeyRequest.self, from: Data(#"{"rpm_limit":2147483648,"tpm_limit":2147483648}"#.utf8))
+        }
+        #expect(error?.error.param == "rpm_limit")
+        let fitting = try AdminJSON.decode(KeyRequest.self, from: Data(#"{"rpm_limit":2147483647,"tpm_limit":2147483648}"#.utf8))
+        #expect(fitting.columns(now: Date()).columns == "rpm_limit, tpm_limit")
     }
 
     /// The longest period accepted, in every unit, and one more is refused.

@@ -35,29 +35,21 @@ struct TeamBodyPropertyTests {
         }
     }
 
-    /// Decodes `body` as every typed request and runs the routes' checks on what decodes.
+    /// Decodes `body` as every typed request (``AdminJSON``: check, decode, validate) and builds the columns
+    /// the services would write.
     static func exercise(_ body: Data) async {
-        do {
-            _ = try AdminFields(body: body)
-        } catch {
-            #expect(error is GatewayError, "\(error)")
-            return
-        }
         await clientError {
             let team = try AdminJSON.decode(NewTeamRequest.self, from: body)
-            _ = try TeamAdminRoutes.checked(team.members ?? [], field: "members_with_roles")
-            if let id = team.teamID { _ = try TeamAdminRoutes.checkedID(id) }
-        }
-        await clientError {
-            let columns = try await AdminJSON.decode(LimitPatch.self, from: body).columns { _ in true }
+            _ = try TeamAdminService.checked(team.members ?? [], field: "members_with_roles")
+            let columns = team.limits.columns
             #expect(columns.values.count == columns.columns.split(separator: ",").count)
         }
         await clientError { _ = try AdminJSON.decode(UpdateTeamRequest.self, from: body) }
         await clientError { _ = try AdminJSON.decode(TeamReference.self, from: body) }
         await clientError { _ = try AdminJSON.decode(DeleteTeamsRequest.self, from: body) }
-        await clientError { _ = try TeamAdminRoutes.checked(try AdminJSON.decode(TeamMemberAddRequest.self, from: body).members, field: "member") }
+        await clientError { _ = try TeamAdminService.checked(try AdminJSON.decode(TeamMemberAddRequest.self, from: body).members, field: "member") }
         await clientError { _ = try AdminJSON.decode(TeamMemberDeleteRequest.self, from: body) }
-        await clientError { _ = try CustomerAdminRoutes.checkedID(try AdminJSON.decode(CustomerRequest.self, from: body).userID) }
+        await clientError { _ = try AdminJSON.decode(CustomerRequest.self, from: body).limits.columns }
         await clientError { _ = try AdminJSON.decode(CustomerIDsRequest.self, from: body) }
     }
 
@@ -71,8 +63,8 @@ struct TeamBodyPropertyTests {
 
     /// A limit past what its column holds is a 400 naming it, not a PostgreSQL error (500) later.
     @Test(arguments: [#"{"rpm_limit":2147483648}"#, #"{"tpm_limit":1e30}"#, #"{"max_budget":1e9}"#, #"{"rpm_limit":1.5}"#, #"{"budget_duration":"99999999999mo"}"#])
-    func outOfRangeLimitsAreBadRequests(body: String) async {
-        let error = await #expect(throws: GatewayError.self) { _ = try await AdminJSON.decode(LimitPatch.self, from: Data(body.utf8)).columns() }
+    func outOfRangeLimitsAreBadRequests(body: String) {
+        let error = #expect(throws: GatewayError.self) { _ = try AdminJSON.decode(UpdateTeamRequest.self, from: Data(("{\"team_id\":\"t\"," + body.dropFirst()).utf8)) }
         #expect(error?.error.param != nil, "\(body): \(String(describing: error))")
     }
 }

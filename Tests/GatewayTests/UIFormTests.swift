@@ -1,3 +1,4 @@
+import Dialects
 import Foundation
 import Testing
 @testable import Gateway
@@ -8,10 +9,10 @@ struct UIFormTests {
         let form = try UIForm(encoded: "key_alias=team+a%26b&models=llama3.2%2C+qwen3&csrf=abc&empty=")
         #expect(form.text("key_alias") == "team a&b")
         #expect(form.text("empty") == nil, "a blank field counts as absent")
-        let fields = try form.keyFields(clearing: false)
-        #expect(fields.object["key_alias"] as? String == "team a&b")
-        #expect(fields.object["models"] as? [String] == ["llama3.2", "qwen3"])
-        #expect(!fields.isPresent("rpm_limit"), "a blank field is left out when creating")
+        let fields = try form.keyRequest(clearing: false)
+        #expect(fields.keyAlias == .value("team a&b"))
+        #expect(fields.limits.models == .value(["llama3.2", "qwen3"]))
+        #expect(fields.limits.rpmLimit.isAbsent, "a blank field is left out when creating")
     }
 
     @Test func brokenEncodingAndNULAreRefused() {
@@ -20,23 +21,25 @@ struct UIFormTests {
     }
 
     @Test func numbersGoInAsNumbersAndTextIsRefusedByTheAdminRules() throws {
-        let good = try UIForm(encoded: "rpm_limit=60&max_budget=2.5").keyFields(clearing: false)
-        #expect(try good.count("rpm_limit") == 60)
-        #expect(try good.dollars("max_budget") == 2_500_000)
-        let bad = try UIForm(encoded: "rpm_limit=lots").keyFields(clearing: false)
-        #expect(throws: GatewayError.self) { try bad.count("rpm_limit") }
-        let metadata = try UIForm(encoded: "metadata=not+json").keyFields(clearing: false)
-        #expect(throws: GatewayError.self) { try metadata.jsonObject("metadata") }
+        let good = try UIForm(encoded: "rpm_limit=60&max_budget=2.5").keyRequest(clearing: false)
+        #expect(good.limits.rpmLimit == .value(60))
+        #expect(good.limits.maxBudget == .value(2.5))
+        let bad = #expect(throws: GatewayError.self) { try UIForm(encoded: "rpm_limit=lots").keyRequest(clearing: false) }
+        #expect(bad?.error.param == "rpm_limit")
+        let negative = #expect(throws: GatewayError.self) { try UIForm(encoded: "rpm_limit=-1").keyRequest(clearing: false) }
+        #expect(negative?.error.message == "'rpm_limit' must be a non-negative integer no larger than 2147483647.", "the REST API's message")
+        let metadata = #expect(throws: GatewayError.self) { try UIForm(encoded: "metadata=not+json").keyRequest(clearing: false) }
+        #expect(metadata?.error.param == "metadata")
     }
 
     @Test func editingWithABlankFieldClearsIt() throws {
-        let fields = try UIForm(encoded: "key_alias=a&rpm_limit=&expires=").keyFields(clearing: true)
-        #expect(fields.isNull("rpm_limit"))
-        #expect(fields.isNull("user_id"))
-        #expect(fields.isNull("expires"), "no expiry any more")
-        #expect((fields.object["metadata"] as? [String: Any])?.isEmpty == true)
-        let dated = try UIForm(encoded: "expires=2026-05-01T12%3A30").keyFields(clearing: true)
-        #expect(dated.object["expires"] as? String == "2026-05-01T12:30:00Z", "the picker's value is read as UTC")
+        let fields = try UIForm(encoded: "key_alias=a&rpm_limit=&expires=").keyRequest(clearing: true)
+        #expect(fields.limits.rpmLimit == .null)
+        #expect(fields.userID == .null)
+        #expect(fields.expires == .null, "no expiry any more")
+        #expect(fields.limits.metadata == .value([:]))
+        let dated = try UIForm(encoded: "expires=2026-05-01T12%3A30").keyRequest(clearing: true)
+        #expect(dated.expires == .value("2026-05-01T12:30:00Z"), "the picker's value is read as UTC")
     }
 
     @Test func tokensCompareExactly() {

@@ -5,12 +5,13 @@ import Testing
 /// The dashboard in a real headless Chromium (Debian's `chromium` and `chromium-driver`, driven by
 /// `selenium` from the test command's venv): sign in, create a key and see its secret once, make chat
 /// calls with it through the gateway, find them in the request log and the overview chart, block the key
-/// and see a call refused, sign out. `Tests/browser/dashboard.py` does the clicking; its screenshots of each
+/// and see a call refused, block a team on the Teams page and see its key refused, sign out.
+/// `Tests/browser/dashboard.py` does the clicking; its screenshots of each
 /// page go to `$TOLLGATE_SCREENSHOTS` (the test command sets it; default `.build/screenshots`).
 @Suite("Dashboard in a browser")
 struct DashboardBrowserTests {
     static let master = "sk-master-dashboard-browser-0123456789"
-    static let steps = ["wrong_key_message", "sign_in", "create_key", "secret_shown_once", "chat_calls", "request_log", "overview_chart", "block_key", "pages", "sign_out"]
+    static let steps = ["wrong_key_message", "sign_in", "create_key", "secret_shown_once", "chat_calls", "request_log", "overview_chart", "block_key", "teams", "pages", "sign_out"]
 
     @Test func theDashboardWorksInHeadlessChromium() async throws {
         _ = try PythonScript.python
@@ -34,7 +35,7 @@ struct DashboardBrowserTests {
         #expect(run.status == 0, "dashboard.py \(ending):\n\(run.output)\ngateway log:\n\(gateway.log.suffix(4000))")
         let missing = Self.steps.filter { !run.passedChecks.contains($0) }
         #expect(missing.isEmpty, "steps without `ok`: \(missing)")
-        for name in ["01-sign-in-wrong-key", "05-request-log", "07-overview-24h", "16-signed-out"] {
+        for name in ["01-sign-in-wrong-key", "05-request-log", "07-overview-24h", "16-signed-out", "17-teams", "18-team", "19-team-blocked"] {
             #expect(FileManager.default.fileExists(atPath: screenshots + "/" + name + ".png"), "no screenshot \(name)")
         }
     }

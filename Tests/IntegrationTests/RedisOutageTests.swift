@@ -116,11 +116,17 @@ final class PrivateRedis: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let client = RedisClient(configuration: .init(url: try RedisURL(parsing: url), timeout: .seconds(1)), logger: TestServices.logger)
-        defer { client.close() }
-        let deadline = ContinuousClock.now + .seconds(5)
+        // A fresh client for each try: one that first met a closed port may wait out a reconnect backoff, and on
+        // a loaded machine the server can take seconds to listen.
+        let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if await client.ping() { return }
+            let client = RedisClient(configuration: .init(url: try RedisURL(parsing: url), timeout: .seconds(1)), logger: TestServices.logger)
+            let answered = await client.ping()
+            client.close()
+            if answered { return }
+            guard process.isRunning else {
+                throw HTTP.Failure(message: "redis-server exited with status \(process.terminationStatus) (port \(port) taken?)")
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw HTTP.Failure(message: "redis-server did not start")
@@ -133,6 +139,12 @@ final class PrivateRedis: @unchecked Sendable {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
+    }
+
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the server: it keeps its connections but answers nothing.
+    func signal(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
     }
 
     func flushAll() async throws {

@@ -54,6 +54,19 @@ def shot(browser, name):
     browser.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
 
+def admin(path, payload):
+    """One admin API call with the master key; returns (status, body)."""
+    request = urllib.request.Request(
+        BASE + path, data=json.dumps(payload).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer " + MASTER},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
 def chat(key):
     """One chat call through the gateway with `key`; returns (status, body)."""
     body = json.dumps({"model": "llama3.2", "messages": [{"role": "user", "content": "Say hello"}]}).encode()
@@ -180,6 +193,32 @@ def run(browser):
     audit = browser.find_element(By.TAG_NAME, "table").text
     if "key.block" not in audit or "key.generate" not in audit:
         fail("pages", f"the audit log misses the changes: {audit!r}")
+    # Teams: a team made through the REST API, with a member, a key and a budget, shown on the Teams page;
+    # blocking it there refuses its key.
+    status, _ = admin("/team/new", {"team_id": "search", "team_alias": "Search team", "max_budget": 5,
+                                    "members_with_roles": [{"user_id": "alice", "role": "admin"}]})
+    if status != 200:
+        fail("teams", f"/team/new answered {status}")
+    status, made = admin("/key/generate", {"team_id": "search", "key_alias": "search-key"})
+    if status != 200:
+        fail("teams", f"/key/generate answered {status}")
+    team_secret = made["key"]
+    if chat(team_secret)[0] != 200:
+        fail("teams", "the team's key is refused before the block")
+    browser.get(BASE + "/ui/teams")
+    shot(browser, "17-teams")
+    listed = browser.find_element(By.TAG_NAME, "table").text
+    if "Search team" not in listed or "alice" not in listed:
+        fail("teams", f"the teams list misses the team or its member: {listed!r}")
+    browser.find_element(By.LINK_TEXT, "Search team").click()
+    wait_for("teams", lambda: browser.find_element(By.TAG_NAME, "h1").text == "Team Search team")
+    shot(browser, "18-team")
+    browser.find_element(By.XPATH, "//button[text()='Block']").click()
+    wait_for("teams", lambda: "Blocked" in browser.find_element(By.CSS_SELECTOR, ".message.notice").text)
+    shot(browser, "19-team-blocked")
+    wait_for("teams", lambda: chat(team_secret)[0] == 401)
+    ok("teams")
+
     # The same overview on a phone-sized window.
     browser.set_window_size(390, 844)
     browser.get(BASE + "/ui/overview")

@@ -4,33 +4,70 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Typed admin bodies: a request body decoded into a `Decodable` type and an answer encoded from an
-/// `Encodable` one, for the routes that have their own request and response types (teams, customers).
+/// A typed admin request body. ``AdminJSON`` decodes every body into one of these and then runs its
+/// ``validate()``, so each face of the admin layer (REST and the dashboard's forms) refuses the same input
+/// with the same 400.
+///
+/// Fields a type does not name are ignored, as LiteLLM ignores them (its request models accept extra
+/// fields), so a LiteLLM script that sends fields Tollgate does not implement still works.
+protocol AdminRequest: Decodable, Sendable {
+    /// Refuses values that decode but are out of range (a negative budget, an unknown period), with a 400
+    /// naming the field.
+    func validate() throws
+}
+
+extension AdminRequest {
+    func validate() throws {}
+}
+
+/// Typed admin bodies: a request body decoded into an ``AdminRequest`` and an answer encoded from an
+/// `Encodable` one.
 ///
 /// A body is refused with a 400 that names the field at fault when it is not a JSON object, holds a NUL
-/// character (``AdminText``), or has a field of the wrong type.
+/// character, has a field of the wrong type, or fails its type's `validate()`.
 enum AdminJSON {
-    /// Reads `request`'s body (at most `limit` bytes; empty counts as `{}`), checked like every other admin
-    /// body: a JSON object with no NUL in any string.
-    static func body(of request: Request, limit: Int) async throws -> Data {
+    static let propagationHeader = HTTPField.Name("x-tollgate-propagation")!
+
+    /// Reads `request`'s body (at most `limit` bytes; empty counts as `{}`) as a `T`.
+    static func read<T: AdminRequest>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
-        let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
-        _ = try AdminFields(body: data)
-        return data
+        return try decode(T.self, from: Data(buffer.readableBytesView))
     }
 
-    /// Reads `request`'s body as a `T`.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
-        try decode(T.self, from: try await body(of: request, limit: limit))
-    }
-
-    /// Reads a checked body (``body(of:limit:)``) as a `T`.
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    /// Checks `data` (a JSON object with no NUL in any string; empty counts as `{}`), decodes it as a `T` and
+    /// validates it.
+    static func decode<T: AdminRequest>(_ type: T.Type, from data: Data) throws -> T {
+        let data = data.isEmpty ? Data("{}".utf8) : data
+        try check(data)
+        let value: T
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            value = try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw refusal(error)
+        }
+        try value.validate()
+        return value
+    }
+
+    /// Refuses a body that is not a JSON object, or holds a NUL in a string or name at any depth (PostgreSQL
+    /// ends a text parameter at a NUL), naming the top-level field it is in.
+    static func check(_ data: Data) throws {
+        guard case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            throw GatewayError(.invalidRequest, "The request body must be a JSON object.")
+        }
+        for (name, value) in object where name.utf8.contains(0) || containsNUL(value) {
+            let field = name.utf8.contains(0) ? "body" : name
+            throw AdminText.invalid(field)
+        }
+    }
+
+    private static func containsNUL(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.utf8.contains(0)
+        case .array(let values): values.contains(where: containsNUL)
+        case .object(let object): object.contains { $0.key.utf8.contains(0) || containsNUL($0.value) }
+        case .null, .bool, .number: false
         }
     }
 
@@ -48,20 +85,24 @@ enum AdminJSON {
             return GatewayError(.invalidRequest, "Missing required parameter: '\(field)'.", param: field)
         case .dataCorrupted(let context):
             let field = name(context.codingPath)
-            return GatewayError(.invalidRequest, field.isEmpty ? "The request body is not valid JSON." : "'\(field)' is invalid: \(context.debugDescription)", param: field.isEmpty ? nil : field)
+            return GatewayError(
+                .invalidRequest, field.isEmpty ? "The request body is not valid JSON." : "'\(field)' is invalid: \(context.debugDescription)",
+                param: field.isEmpty ? nil : field
+            )
         @unknown default:
             return GatewayError(.invalidRequest, "The request body could not be read.")
         }
     }
 
     /// `value` as a JSON answer. When a change has not reached every gateway yet, the answer says
-    /// `"propagation": "pending"` and carries `x-tollgate-propagation: pending`, as the key routes do.
+    /// `"propagation": "pending"` and carries `x-tollgate-propagation: pending`; other gateways then enforce
+    /// the change within a second of Redis being reachable again (see ``KeyEvents``).
     static func response(_ value: some Encodable, propagation: KeyPropagation = .delivered) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(Answer(value: value, pending: propagation == .pending))
         var response = Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        if propagation == .pending { response.headers[AdminResponse.propagationHeader] = "pending" }
+        if propagation == .pending { response.headers[propagationHeader] = "pending" }
         return response
     }
 
@@ -80,4 +121,33 @@ enum AdminJSON {
             }
         }
     }
+}
+
+/// `page` and `size` query parameters, with LiteLLM's defaults and a cap of 100 per page.
+struct Paging: Sendable {
+    var page: Int
+    var size: Int
+
+    init(page: Int, size: Int) {
+        self.page = page
+        self.size = size
+    }
+
+    init(_ request: Request, sizeName: String = "size") throws {
+        let query = request.uri.queryParameters
+        page = 1
+        size = 10
+        if let text = query["page"].map(String.init) {
+            guard let value = Int(text), value >= 1 else { throw GatewayError(.invalidRequest, "'page' must be a positive integer.", param: "page") }
+            page = value
+        }
+        if let text = query[sizeName[...]].map(String.init) {
+            guard let value = Int(text), (1...100).contains(value) else {
+                throw GatewayError(.invalidRequest, "'\(sizeName)' must be from 1 to 100.", param: sizeName)
+            }
+            size = value
+        }
+    }
+
+    func totalPages(_ total: Int) -> Int { max(1, (total + size - 1) / size) }
 }

@@ -2,13 +2,12 @@ import Dialects
 import Foundation
 import Hummingbird
 
-/// Refuses admin input that cannot be a clean piece of text: a NUL byte or invalid UTF-8 in a query
-/// parameter, or a NUL character in any string of a JSON body.
+/// Refuses admin query parameters that cannot be a clean piece of text: a NUL byte or invalid UTF-8.
 ///
 /// Such a value cannot mean what it seems to: PostgreSQL stops a text parameter at a NUL (so
 /// `user_id=%00` would select by the empty string), and invalid UTF-8 is not text at all. Every admin
-/// request goes through ``checkQuery(_:)`` (in ``AdminAuthenticator``) and every admin body through
-/// ``AdminFields``, so each route gets only values it can use, and the client a 400 naming the field.
+/// request goes through ``checkQuery(_:)`` (in ``AdminAuthenticator``), and every admin body through
+/// ``AdminJSON/check(_:)``, so each route gets only values it can use, and the client a 400 naming the field.
 enum AdminText {
     /// Throws a 400 for the first query parameter (name or value) whose percent-decoded bytes hold a NUL
     /// or are not UTF-8.
@@ -26,24 +25,7 @@ enum AdminText {
         }
     }
 
-    /// Throws a 400 when `value` (a decoded JSON value) holds a string with a NUL character, at any depth.
-    static func checkJSON(_ value: Any, field: String? = nil) throws {
-        switch value {
-        case let text as String:
-            if text.utf8.contains(0) { throw invalid(field ?? "body") }
-        case let array as [Any]:
-            for element in array { try checkJSON(element, field: field) }
-        case let object as [String: Any]:
-            for (name, element) in object {
-                if name.utf8.contains(0) { throw invalid(field ?? "body") }
-                try checkJSON(element, field: field ?? name)
-            }
-        default:
-            break
-        }
-    }
-
-    private static func invalid(_ name: String) -> GatewayError {
+    static func invalid(_ name: String) -> GatewayError {
         GatewayError(.invalidRequest, "'\(name)' must be text without NUL bytes, in valid UTF-8.", param: name)
     }
 

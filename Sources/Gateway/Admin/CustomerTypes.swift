@@ -1,24 +1,44 @@
+import Dialects
 import Foundation
 
 // The request and response bodies of `/customer/*` (LiteLLM's end users), in LiteLLM's field names.
 
-/// `POST /customer/new` and `/customer/update`: the end user and its alias; its limits, budget, block and
-/// metadata are read from the same body as a ``LimitPatch``.
-struct CustomerRequest: Decodable, Sendable {
+/// `POST /customer/new` and `/customer/update`: the end user, its alias, and its limits, budget, block and
+/// metadata (a ``LimitPatch``; `models` is ignored, as an end user has none).
+struct CustomerRequest: AdminRequest {
     var userID: String
     var alias: Patch<String>
+    var limits: LimitPatch
 
     enum CodingKeys: String, CodingKey {
         case userID = "user_id"
         case alias
     }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        userID = try c.decode(String.self, forKey: .userID)
+        alias = try c.decode(Patch<String>.self, forKey: .alias)
+        limits = try LimitPatch(from: decoder)
+        limits.models = .absent  // an end user has no model list
+    }
+
+    /// The end user's id (``CustomerAdminService/checkedID(_:)``) and its limits.
+    func validate() throws {
+        _ = try CustomerAdminService.checkedID(userID)
+        try limits.validate()
+    }
 }
 
 /// `POST /customer/delete`, `/customer/block`, `/customer/unblock`.
-struct CustomerIDsRequest: Decodable, Sendable {
+struct CustomerIDsRequest: AdminRequest {
     var userIDs: [String]
 
     enum CodingKeys: String, CodingKey { case userIDs = "user_ids" }
+
+    func validate() throws {
+        guard !userIDs.isEmpty else { throw GatewayError(.invalidRequest, "Name the end users in 'user_ids'.", param: "user_ids") }
+    }
 }
 
 /// An `end_users` row, as `row_to_json` writes it.
@@ -26,21 +46,16 @@ struct CustomerRow: Decodable, Sendable {
     var userID: String
     var alias: String?
     var blocked: Bool
-    var rpmLimit: Int?
-    var tpmLimit: Int64?
-    var maxParallelRequests: Int?
-    var maxBudgetMicros: Int64?
-    var budgetDuration: String?
-    var spendMicros: Int64
-    var metadata: JSONValue
-    var createdAt: String?
-    var updatedAt: String?
+    var limits: LimitColumns
 
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id", alias, blocked
-        case rpmLimit = "rpm_limit", tpmLimit = "tpm_limit", maxParallelRequests = "max_parallel_requests"
-        case maxBudgetMicros = "max_budget_micros", budgetDuration = "budget_duration", spendMicros = "spend_micros"
-        case metadata, createdAt = "created_at", updatedAt = "updated_at"
+    enum CodingKeys: String, CodingKey { case userID = "user_id", alias, blocked }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        userID = try c.decode(String.self, forKey: .userID)
+        alias = try c.decodeIfPresent(String.self, forKey: .alias)
+        blocked = try c.decodeIfPresent(Bool.self, forKey: .blocked) ?? false
+        limits = try LimitColumns(from: decoder)
     }
 }
 
@@ -49,41 +64,26 @@ struct CustomerRow: Decodable, Sendable {
 struct CustomerView: Encodable, Sendable {
     var row: CustomerRow
 
-    enum CodingKeys: String, CodingKey {
-        case userID = "user_id", alias, blocked, spend, spendMicros = "spend_micros"
-        case maxBudget = "max_budget", budgetDuration = "budget_duration", rpmLimit = "rpm_limit", tpmLimit = "tpm_limit"
-        case maxParallelRequests = "max_parallel_requests", metadata, budgetTable = "litellm_budget_table"
-        case createdAt = "created_at", updatedAt = "updated_at"
-    }
+    enum CodingKeys: String, CodingKey { case userID = "user_id", alias, blocked, budgetTable = "litellm_budget_table" }
 
     enum BudgetKeys: String, CodingKey {
         case maxBudget = "max_budget", budgetDuration = "budget_duration", rpmLimit = "rpm_limit", tpmLimit = "tpm_limit"
         case maxParallelRequests = "max_parallel_requests"
     }
 
-    /// Every field is written, `null` when unset, as LiteLLM answers.
     func encode(to encoder: any Encoder) throws {
+        let limits = row.limits
+        try limits.encode(to: encoder, omitting: [.models, .budgetResetAt])
         var c = encoder.container(keyedBy: CodingKeys.self)
-        let budget = row.maxBudgetMicros.map { Double($0) / 1_000_000 }
         try c.encode(row.userID, forKey: .userID)
         try c.encode(row.alias, forKey: .alias)
         try c.encode(row.blocked, forKey: .blocked)
-        try c.encode(Double(row.spendMicros) / 1_000_000, forKey: .spend)
-        try c.encode(row.spendMicros, forKey: .spendMicros)
-        try c.encode(budget, forKey: .maxBudget)
-        try c.encode(row.budgetDuration, forKey: .budgetDuration)
-        try c.encode(row.rpmLimit, forKey: .rpmLimit)
-        try c.encode(row.tpmLimit, forKey: .tpmLimit)
-        try c.encode(row.maxParallelRequests, forKey: .maxParallelRequests)
-        try c.encode(row.metadata, forKey: .metadata)
-        try c.encode(row.createdAt, forKey: .createdAt)
-        try c.encode(row.updatedAt, forKey: .updatedAt)
         var table = c.nestedContainer(keyedBy: BudgetKeys.self, forKey: .budgetTable)
-        try table.encode(budget, forKey: .maxBudget)
-        try table.encode(row.budgetDuration, forKey: .budgetDuration)
-        try table.encode(row.rpmLimit, forKey: .rpmLimit)
-        try table.encode(row.tpmLimit, forKey: .tpmLimit)
-        try table.encode(row.maxParallelRequests, forKey: .maxParallelRequests)
+        try table.encode(limits.maxBudget, forKey: .maxBudget)
+        try table.encode(limits.budgetDuration, forKey: .budgetDuration)
+        try table.encode(limits.rpmLimit, forKey: .rpmLimit)
+        try table.encode(limits.tpmLimit, forKey: .tpmLimit)
+        try table.encode(limits.maxParallelRequests, forKey: .maxParallelRequests)
     }
 }
 

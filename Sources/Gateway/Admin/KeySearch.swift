@@ -16,7 +16,7 @@ struct KeySearch: Sendable {
 
 extension KeyStore {
     /// One page of keys matching `search`, newest first, and how many match in all.
-    func search(_ search: KeySearch, now: Date) async throws -> (rows: [[String: Any]], total: Int) {
+    func search(_ search: KeySearch, now: Date) async throws -> (rows: [KeyRow], total: Int) {
         var conditions: [String] = []
         var values: [PostgresValue] = []
         func bind(_ value: PostgresValue) -> String {
@@ -39,10 +39,7 @@ extension KeyStore {
         let rows = try await pool.query(
             "SELECT row_to_json(k)::text AS row FROM api_keys k \(whereClause) ORDER BY created_at DESC LIMIT \(limit) OFFSET \(offset)", values
         )
-        return (
-            rows.rows.compactMap { $0[0].flatMap { JSONText.decode($0) as? [String: Any] } },
-            Int(total.value(0, "n") ?? "0") ?? 0
-        )
+        return (try AdminRow.decodeAll(KeyRow.self, from: rows.rows.map { $0[0] }), Int(total.value(0, "n") ?? "0") ?? 0)
     }
 
     /// `text` with LIKE's wildcards and its escape character taken literally.

@@ -39,3 +39,5 @@ extension KeyedDecodingContainer {
         }
     }
 }
+
+extension Patch: Equatable where Value: Equatable {}

@@ -6,33 +6,17 @@ import Foundation
 struct TeamRow: Decodable, Sendable {
     var teamID: String
     var teamAlias: String?
-    var models: [String]
-    var rpmLimit: Int?
-    var tpmLimit: Int64?
-    var maxParallelRequests: Int?
-    var maxBudgetMicros: Int64?
-    var budgetDuration: String?
-    var budgetResetAt: String?
-    var spendMicros: Int64
     var blocked: Bool
-    var metadata: JSONValue
-    var createdAt: String?
-    var updatedAt: String?
+    var limits: LimitColumns
 
-    enum CodingKeys: String, CodingKey {
-        case teamID = "team_id"
-        case teamAlias = "team_alias"
-        case models
-        case rpmLimit = "rpm_limit"
-        case tpmLimit = "tpm_limit"
-        case maxParallelRequests = "max_parallel_requests"
-        case maxBudgetMicros = "max_budget_micros"
-        case budgetDuration = "budget_duration"
-        case budgetResetAt = "budget_reset_at"
-        case spendMicros = "spend_micros"
-        case blocked, metadata
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
+    enum CodingKeys: String, CodingKey { case teamID = "team_id", teamAlias = "team_alias", blocked }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        teamID = try c.decode(String.self, forKey: .teamID)
+        teamAlias = try c.decodeIfPresent(String.self, forKey: .teamAlias)
+        blocked = try c.decodeIfPresent(Bool.self, forKey: .blocked) ?? false
+        limits = try LimitColumns(from: decoder)
     }
 }
 
@@ -42,58 +26,25 @@ struct TeamView: Encodable, Sendable {
     var members: [TeamMember]
 
     enum CodingKeys: String, CodingKey {
-        case teamID = "team_id", teamAlias = "team_alias", models
-        case rpmLimit = "rpm_limit", tpmLimit = "tpm_limit", maxParallelRequests = "max_parallel_requests"
-        case maxBudget = "max_budget", budgetDuration = "budget_duration", budgetResetAt = "budget_reset_at"
-        case spend, spendMicros = "spend_micros", blocked, metadata
+        case teamID = "team_id", teamAlias = "team_alias", blocked
         case members = "members_with_roles", admins, memberIDs = "members"
-        case createdAt = "created_at", updatedAt = "updated_at"
     }
 
-    /// Every field is written, `null` when unset, as LiteLLM answers.
     func encode(to encoder: any Encoder) throws {
+        try row.limits.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(row.teamID, forKey: .teamID)
         try c.encode(row.teamAlias, forKey: .teamAlias)
-        try c.encode(row.models, forKey: .models)
-        try c.encode(row.rpmLimit, forKey: .rpmLimit)
-        try c.encode(row.tpmLimit, forKey: .tpmLimit)
-        try c.encode(row.maxParallelRequests, forKey: .maxParallelRequests)
-        try c.encode(row.maxBudgetMicros.map { Double($0) / 1_000_000 }, forKey: .maxBudget)
-        try c.encode(row.budgetDuration, forKey: .budgetDuration)
-        try c.encode(row.budgetResetAt, forKey: .budgetResetAt)
-        try c.encode(Double(row.spendMicros) / 1_000_000, forKey: .spend)
-        try c.encode(row.spendMicros, forKey: .spendMicros)
         try c.encode(row.blocked, forKey: .blocked)
-        try c.encode(row.metadata, forKey: .metadata)
         try c.encode(members, forKey: .members)
         try c.encode(members.filter { $0.role == "admin" }.compactMap(\.userID), forKey: .admins)
         try c.encode(members.compactMap(\.userID), forKey: .memberIDs)
-        try c.encode(row.createdAt, forKey: .createdAt)
-        try c.encode(row.updatedAt, forKey: .updatedAt)
     }
 }
 
-/// An `api_keys` row's fields that a team's answers show (by hash, never the secret).
-struct TeamKeyRow: Decodable, Sendable {
-    var keyHash: String
-    var display: String
-    var alias: String?
-    var userID: String?
-    var spendMicros: Int64
-    var maxBudgetMicros: Int64?
-    var models: [String]
-    var blocked: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case keyHash = "key_hash", display, alias, userID = "user_id", spendMicros = "spend_micros"
-        case maxBudgetMicros = "max_budget_micros", models, blocked
-    }
-}
-
-/// A key of a team, as `/team/info` lists it.
+/// A key of a team, as `/team/info` lists it (by hash, never the secret).
 struct TeamKeyView: Encodable, Sendable {
-    var row: TeamKeyRow
+    var row: KeyRow
     var teamID: String
 
     enum CodingKeys: String, CodingKey {
@@ -108,10 +59,10 @@ struct TeamKeyView: Encodable, Sendable {
         try c.encode(row.alias, forKey: .keyAlias)
         try c.encode(row.userID, forKey: .userID)
         try c.encode(teamID, forKey: .teamID)
-        try c.encode(Double(row.spendMicros) / 1_000_000, forKey: .spend)
-        try c.encode(row.spendMicros, forKey: .spendMicros)
-        try c.encode(row.maxBudgetMicros.map { Double($0) / 1_000_000 }, forKey: .maxBudget)
-        try c.encode(row.models, forKey: .models)
+        try c.encode(row.limits.spend, forKey: .spend)
+        try c.encode(row.limits.spendMicros, forKey: .spendMicros)
+        try c.encode(row.limits.maxBudget, forKey: .maxBudget)
+        try c.encode(row.limits.models ?? [], forKey: .models)
         try c.encode(row.blocked, forKey: .blocked)
     }
 }

@@ -35,12 +35,22 @@ struct TeamStore: Sendable {
     }
 
     /// The keys of team `id` (at most `limit`, newest first).
-    func keys(ofTeam id: String, limit: Int = 1_000) async throws -> [TeamKeyRow] {
+    func keys(ofTeam id: String, limit: Int = 1_000) async throws -> [KeyRow] {
         let rows = try await pool.query(
             "SELECT row_to_json(k)::text AS row FROM api_keys k WHERE team_id = $1 ORDER BY created_at DESC LIMIT $2",
             [.text(id), PostgresValue(limit)]
         )
-        return try rows.rows.compactMap { $0[0] }.map { try JSONDecoder().decode(TeamKeyRow.self, from: Data($0.utf8)) }
+        return try AdminRow.decodeAll(KeyRow.self, from: rows.rows.map { $0[0] })
+    }
+
+    /// How many keys each team has (teams with none are absent).
+    func keyCounts() async throws -> [String: Int] {
+        let rows = try await pool.query("SELECT team_id, count(*) AS n FROM api_keys WHERE team_id IS NOT NULL GROUP BY team_id", [])
+        var counts: [String: Int] = [:]
+        for index in 0..<rows.count {
+            if let team = rows.value(index, "team_id") { counts[team] = Int(rows.value(index, "n") ?? "0") ?? 0 }
+        }
+        return counts
     }
 
     /// The cost of the team's usage since `start` (the current budget period), from the request log.
@@ -61,6 +71,7 @@ struct TeamStore: Sendable {
         if let alias { insert.set("team_alias", .text(alias)) }
         let values = insert
         do {
+            // The members are added after the team's row, in the same transaction.
             _ = try await keys.change(actor: actor) { connection in
                 let row = try connection.query(
                     "INSERT INTO teams (\(values.columns)) VALUES (\(values.placeholders(from: 1))) RETURNING row_to_json(teams)::text AS row",
@@ -73,30 +84,19 @@ struct TeamStore: Sendable {
             let field = error.message.contains("team_alias") ? "team_alias" : "team_id"
             throw GatewayError(.conflict, "A team with this '\(field)' already exists.", param: field, code: "duplicate_team")
         }
-        guard let team = try await team(id: id) else { throw TeamAdminRoutes.notFound() }
+        guard let team = try await team(id: id) else { throw TeamAdminService.notFound() }
         return team
     }
 
     /// Applies `columns` to team `id` and audits it as `action`; nil when there is no such team.
     func update(id: String, columns: ColumnValues, action: String, actor: String) async throws -> TeamView? {
-        var change = columns
-        change.set("updated_at", .init(Date()))
-        let values = change
-        let entry: AuditEntry?
+        let after: String?
         do {
-            entry = try await keys.change(actor: actor) { connection in
-                let before = try connection.query("SELECT row_to_json(t)::text AS row FROM teams t WHERE team_id = $1 FOR UPDATE", [.text(id)])
-                guard let beforeRow = returnedRow(before) else { return nil }
-                let after = try connection.query(
-                    "UPDATE teams SET \(values.assignments(from: 2)) WHERE team_id = $1 RETURNING row_to_json(teams)::text AS row",
-                    [.text(id)] + values.values
-                )
-                return AuditEntry(action: action, targetType: "team", targetID: id, before: beforeRow, after: returnedRow(after))
-            }
+            after = try await keys.updateAudited(.team, id: id, columns: columns, action: action, actor: actor)
         } catch let error as PostgresError where error.isUniqueViolation {
             throw GatewayError(.conflict, "A team with this 'team_alias' already exists.", param: "team_alias", code: "duplicate_team")
         }
-        guard entry != nil else { return nil }
+        guard after != nil else { return nil }
         return try await team(id: id)
     }
 
@@ -108,10 +108,10 @@ struct TeamStore: Sendable {
             let row = try connection.query("DELETE FROM teams t WHERE team_id = $1 RETURNING row_to_json(t)::text AS row", [.text(id)])
             guard let before = returnedRow(row) else { return nil }
             let hashes = keys.rows.compactMap { $0[0] }
-            return AuditEntry(action: "team.delete", targetType: "team", targetID: id, before: before, after: JSONText.encode(["deleted_keys": hashes]))
+            return AuditEntry(action: "team.delete", targetType: "team", targetID: id, before: before, after: DeletedKeys(deletedKeys: hashes).json)
         }
         guard let entry else { return nil }
-        return (entry.after.flatMap { JSONText.decode($0) as? [String: Any] }?["deleted_keys"] as? [String]) ?? []
+        return DeletedKeys.read(entry.after)
     }
 
     /// Adds (or re-roles) `members` of team `id`, making users met for the first time; false when there is no such team.
@@ -158,10 +158,9 @@ struct TeamStore: Sendable {
 
     private static func view(_ rows: PostgresRows, _ index: Int) throws -> TeamView? {
         guard index < rows.count, let row = rows.value(index, "row") else { return nil }
-        let decoder = JSONDecoder()
         return TeamView(
-            row: try decoder.decode(TeamRow.self, from: Data(row.utf8)),
-            members: try decoder.decode([TeamMember].self, from: Data((rows.value(index, "members") ?? "[]").utf8))
+            row: try AdminRow.decode(TeamRow.self, from: row),
+            members: try AdminRow.decode([TeamMember].self, from: rows.value(index, "members") ?? "[]")
         )
     }
 
@@ -183,7 +182,7 @@ struct TeamStore: Sendable {
                     try connection.query("INSERT INTO users (user_id, user_email) VALUES ($1, $2)", [.text(userID), .text(email)])
                 }
             } else {
-                continue  // refused before the transaction (TeamAdminRoutes.checked)
+                continue  // refused before the transaction (TeamAdminService.checked)
             }
             try connection.query(
                 """

@@ -25,21 +25,11 @@ struct KeyStore: Sendable {
         return key
     }
 
-    /// The stored row of the key with `hash`, as JSON, for admin responses.
-    func keyRow(hash: String) async throws -> [String: Any]? {
-        try await pool.query("SELECT row_to_json(k)::text AS row FROM api_keys k WHERE key_hash = $1", [.text(hash)])
-            .value(0, "row").flatMap { JSONText.decode($0) as? [String: Any] }
-    }
-
-    func userRow(id: String) async throws -> [String: Any]? {
-        try await pool.query("SELECT row_to_json(u)::text AS row FROM users u WHERE user_id = $1", [.text(id)])
-            .value(0, "row").flatMap { JSONText.decode($0) as? [String: Any] }
-    }
-
-    /// Rows of `table` matching `filters` (column = value), newest first, one page, and the total count.
-    func page(
-        of table: AdminTable, filters: [(column: String, value: String)], page: Int, size: Int
-    ) async throws -> (rows: [[String: Any]], total: Int) {
+    /// Rows of `table` matching `filters` (column = value), newest first, one page, each decoded as a `Row`,
+    /// and the total count.
+    func page<Row: Decodable>(
+        of table: AdminTable, as type: Row.Type, filters: [(column: String, value: String)], page: Int, size: Int
+    ) async throws -> (rows: [Row], total: Int) {
         let conditions = filters.enumerated().map { "\($0.element.column) = $\($0.offset + 1)" }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let values = filters.map { PostgresValue.text($0.value) }
@@ -51,10 +41,7 @@ struct KeyStore: Sendable {
             """,
             values + [PostgresValue(size), PostgresValue((page - 1) * size)]
         )
-        return (
-            rows.rows.compactMap { $0[0].flatMap { JSONText.decode($0) as? [String: Any] } },
-            Int(total.value(0, "n") ?? "0") ?? 0
-        )
+        return (try AdminRow.decodeAll(Row.self, from: rows.rows.map { $0[0] }), Int(total.value(0, "n") ?? "0") ?? 0)
     }
 
     /// Runs `change` in a transaction with the audit row it produces. `change` returns the row after

@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 
 /// The admin dashboard at `/ui`: server-rendered pages over the same admin services as the REST API
-/// (``KeyAdminService``, ``UsageSpendLogRoutes/page(_:)``, ``UsageReportRoutes/report(_:)``, ``KeyStore``).
+/// (``AdminServices``, ``UsageSpendLogRoutes/page(_:)``, ``UsageReportRoutes/report(_:)``, ``KeyStore``).
 ///
 /// Sign-in exchanges the master key for a session (``UISessionStore``); every other page needs one and
 /// sends a browser without one to the sign-in page. Every POST must carry the session's CSRF token in its
@@ -15,7 +15,8 @@ struct DashboardRoutes: Sendable {
     let sessions: UISessionStore
     let masterKey: [UInt8]
     let failures: FailedAuthLimiter
-    let keys: KeyAdminService
+    /// The admin services the REST API calls too.
+    let admin: AdminServices
     let keyStore: KeyStore
     let logs: UsageSpendLogRoutes
     let usage: UsageReportRoutes
@@ -54,6 +55,9 @@ struct DashboardRoutes: Sendable {
         router.get("ui/log/:id", use: signedIn(pages.requestDetail))
         router.get("ui/users", use: signedIn(pages.userList))
         router.get("ui/users/:id", use: signedIn(pages.userDetail))
+        router.get("ui/teams", use: signedIn(pages.teamList))
+        router.get("ui/teams/:id", use: signedIn(pages.teamDetail))
+        router.post("ui/teams/:id/:action", use: signedIn(pages.teamAction))
         router.get("ui/usage", use: signedIn(pages.usagePage))
         router.get("ui/usage/export", use: signedIn(pages.usageExport))
         router.get("ui/backends", use: signedIn(pages.backends))

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// A submitted dashboard form (`application/x-www-form-urlencoded`), read with a bound, and turned into
-/// the ``AdminFields`` the admin services take, so a form and a JSON call are checked by the same code.
+/// the typed request the admin services take, so a form and a JSON call are checked by the same code.
 struct UIForm {
     /// The most bytes a dashboard form may have.
     static let maxBytes = 64 * 1024
@@ -46,36 +46,36 @@ struct UIForm {
 
     // MARK: Key forms
 
-    /// The fields of the key create and edit forms, as the `/key/generate` and `/key/update` JSON would
-    /// carry them. `clearing`: a blank field clears the value (edit) instead of being left out (create).
-    func keyFields(clearing: Bool) throws -> AdminFields {
-        var object: [String: Any] = [:]
-        func put(_ name: String, _ value: Any?) {
-            if let value { object[name] = value } else if clearing { object[name] = NSNull() }
+    /// The key create and edit forms as the `/key/generate` and `/key/update` JSON would carry them, decoded
+    /// and validated by ``AdminJSON`` as that JSON is. `clearing`: a blank field clears the value (edit)
+    /// instead of being left out (create).
+    func keyRequest(clearing: Bool) throws -> KeyRequest {
+        var object: [String: JSONValue] = [:]
+        func put(_ name: String, _ value: JSONValue?) {
+            if let value { object[name] = value } else if clearing { object[name] = .null }
         }
-        put("key_alias", text("key_alias"))
-        put("user_id", text("user_id"))
+        put("key_alias", text("key_alias").map(JSONValue.string))
+        put("user_id", text("user_id").map(JSONValue.string))
         for name in ["rpm_limit", "tpm_limit", "max_parallel_requests", "max_budget"] {
-            // A number goes in as a number; anything else as text, which AdminFields refuses with its message.
-            put(name, text(name).map { Double($0).map { NSNumber(value: $0) } ?? $0 as Any })
+            // A number goes in as a number; anything else as text, which the decoder refuses with its message.
+            put(name, text(name).map { Double($0).map(JSONValue.number) ?? .string($0) })
         }
-        put("budget_duration", text("budget_duration"))
-        put("models", text("models").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } })
+        put("budget_duration", text("budget_duration").map(JSONValue.string))
+        put("models", text("models").map { .array($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map(JSONValue.string)) })
         if let metadata = text("metadata") {
-            object["metadata"] = (try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) ?? metadata
+            object["metadata"] = (try? JSONDecoder().decode(JSONValue.self, from: Data(metadata.utf8))) ?? .string(metadata)
         } else if clearing {
-            object["metadata"] = [String: Any]()
+            object["metadata"] = .emptyObject
         }
         // The expiry: a date-time from the form's picker (local to the browser, sent without a zone, read as UTC),
         // or a duration such as 30d.
         if let expires = text("expires") {
-            object["expires"] = expires.count == 16 ? expires + ":00Z" : expires
+            object["expires"] = .string(expires.count == 16 ? expires + ":00Z" : expires)
         } else if let duration = text("duration") {
-            object["duration"] = duration
+            object["duration"] = .string(duration)
         } else if clearing {
-            object["expires"] = NSNull()
+            object["expires"] = .null
         }
-        try AdminText.checkJSON(object)
-        return AdminFields(object: object)
+        return try AdminJSON.decode(KeyRequest.self, from: Data(JSONValue.object(object).text.utf8))
     }
 }

@@ -4,9 +4,9 @@ import Foundation
 /// The frame every dashboard page shares: head, navigation, sign-out form, and the small helpers the
 /// pages build tables and forms from. Nothing here writes user text unescaped (``HTML``).
 enum UILayout {
-    /// The navigation, in order: path, label. A Teams page joins here once teams exist.
+    /// The navigation, in order: path, label.
     static let sections: [(path: String, label: String)] = [
-        ("/ui/overview", "Overview"), ("/ui/keys", "Keys"), ("/ui/users", "Users"), ("/ui/usage", "Usage"),
+        ("/ui/overview", "Overview"), ("/ui/keys", "Keys"), ("/ui/users", "Users"), ("/ui/teams", "Teams"), ("/ui/usage", "Usage"),
         ("/ui/log", "Request log"), ("/ui/backends", "Backends"), ("/ui/audit", "Audit log"),
     ]
 

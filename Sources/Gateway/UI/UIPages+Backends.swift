@@ -34,12 +34,11 @@ extension UIPages {
         var filters: [(column: String, value: String)] = []
         if let action = page.query["action"], !action.isEmpty { filters.append(("action", action)) }
         if let target = page.query["target_id"], !target.isEmpty { filters.append(("target_id", target)) }
-        let (rows, total) = try await routes.keyStore.page(of: .audit, filters: filters, page: number, size: size)
+        let (rows, total) = try await routes.keyStore.page(of: .audit, as: AuditRow.self, filters: filters, page: number, size: size)
         let cells = rows.map { row -> [HTML] in
             [
-                "\(row.time("at", zone: page.zone))", "\(row.text("actor") ?? "–")", "<code>\(row.text("action") ?? "")</code>",
-                "\(row.text("target_type") ?? "") <code>\(row.text("target_id") ?? "")</code>",
-                "<details><summary>before / after</summary><pre>\(row.jsonText("before_value") ?? "–")</pre><pre>\(row.jsonText("after_value") ?? "–")</pre></details>",
+                "\(Self.time(row.at, zone: page.zone))", "\(row.actor)", "<code>\(row.action)</code>", "\(row.targetType) <code>\(row.targetID)</code>",
+                "<details><summary>before / after</summary><pre>\(row.beforeValue?.text ?? "–")</pre><pre>\(row.afterValue?.text ?? "–")</pre></details>",
             ]
         }
         let form: HTML = """

@@ -41,11 +41,11 @@ extension UIPages {
     }
 
     @Sendable func createKey(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
-        let fields = try (page.form ?? UIForm(values: [:])).keyFields(clearing: false)
-        let generated = try await routes.keys.generate(fields, actor: "master")
-        let hash = generated.row.text("key_hash") ?? ""
+        let fields = try (page.form ?? UIForm(values: [:])).keyRequest(clearing: false)
+        let generated = try await routes.admin.keys.generate(fields, actor: "master")
+        let hash = generated.row.keyHash
         let body: HTML = """
-            \(secretBox(generated.secret, alias: generated.row.text("alias")))
+            \(secretBox(generated.secret, alias: generated.row.alias))
             <p><a href="\(UILayout.path("/ui/keys", hash))">Open the key</a> · <a href="/ui/keys">Back to the keys</a></p>
             """
         return render("Key created", section: "/ui/keys", page, body)
@@ -53,36 +53,36 @@ extension UIPages {
 
     @Sendable func keyDetail(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
         let hash = try Self.pathValue(page, "hash")
-        let row = try await routes.keys.info(reference: hash)
-        return render("Key " + (row.text("alias") ?? row.text("display") ?? ""), section: "/ui/keys", page, keyBody(row, page: page))
+        let row = try await routes.admin.keys.info(reference: hash)
+        return render("Key " + (row.alias ?? row.display), section: "/ui/keys", page, keyBody(row, page: page))
     }
 
     /// `update`, `block`, `unblock`, `regenerate` or `delete` the key in the path.
     @Sendable func keyAction(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
         let hash = try Self.pathValue(page, "hash")
         let form = page.form ?? UIForm(values: [:])
-        let named = AdminFields(object: ["key": hash])
+        let named = KeyRequest(key: hash)
         switch try Self.pathValue(page, "action") {
         case "update":
-            var object = try form.keyFields(clearing: true).object
-            object["key"] = hash
-            let change = try await routes.keys.update(AdminFields(object: object), actor: "master")
+            var fields = try form.keyRequest(clearing: true)
+            fields.key = hash
+            let change = try await routes.admin.keys.update(fields, actor: "master")
             return render("Key saved", section: "/ui/keys", page, UILayout.message("Saved.", kind: "notice") + keyBody(change.row, page: page))
         case "block", "unblock":
             let blocked = try Self.pathValue(page, "action") == "block"
-            let change = try await routes.keys.setBlocked(blocked, named, actor: "master")
+            let change = try await routes.admin.keys.setBlocked(blocked, named, actor: "master")
             let note = blocked ? "Blocked: every gateway now refuses this key." : "Unblocked."
             return render("Key " + (blocked ? "blocked" : "unblocked"), section: "/ui/keys", page, UILayout.message(note, kind: "notice") + keyBody(change.row, page: page))
         case "regenerate":
-            let result = try await routes.keys.regenerate(reference: hash, fields: AdminFields(object: [:]), actor: "master")
-            let newHash = result.change.row.text("key_hash") ?? ""
+            let result = try await routes.admin.keys.regenerate(reference: hash, KeyRequest(), actor: "master")
+            let newHash = result.change.row.keyHash
             let body: HTML = """
-                \(secretBox(result.secret, alias: result.change.row.text("alias")))<p>The old secret no longer works.</p>
+                \(secretBox(result.secret, alias: result.change.row.alias))<p>The old secret no longer works.</p>
                 <p><a href="\(UILayout.path("/ui/keys", newHash))">Open the key</a></p>
                 """
             return render("Key regenerated", section: "/ui/keys", page, body)
         case "delete":
-            _ = try await routes.keys.delete(AdminFields(object: ["keys": [hash]]), actor: "master")
+            _ = try await routes.admin.keys.delete(DeleteKeysRequest(keys: [hash]), actor: "master")
             return UISecurity.redirect("/ui/keys?deleted=1")
         default:
             throw GatewayError(.notFound, "No such key action.")
@@ -91,46 +91,45 @@ extension UIPages {
 
     // MARK: Pieces
 
-    private func keyCells(_ row: [String: Any], zone: TimeZone) -> [HTML] {
-        let hash = row.text("key_hash") ?? ""
-        let alias = row.text("alias") ?? "(no alias)"
-        return [
-            "<a href=\"\(UILayout.path("/ui/keys", hash))\">\(alias)</a>",
-            "<code>\(row.text("display"))</code>",
-            row.text("user_id").map { "<a href=\"\(UILayout.path("/ui/users", $0))\">\($0)</a>" } ?? "–",
-            "\(Self.modelList(row.strings("models")))",
-            "\(Self.limits(row))",
-            "\(Self.spend(row))",
-            "\(row.time("expires_at", zone: zone))",
-            row.flag("blocked") ? "<span class=\"badge bad\">blocked</span>" : "<span class=\"badge good\">active</span>",
+    private func keyCells(_ row: KeyRow, zone: TimeZone) -> [HTML] {
+        [
+            "<a href=\"\(UILayout.path("/ui/keys", row.keyHash))\">\(row.alias ?? "(no alias)")</a>",
+            "<code>\(row.display)</code>",
+            row.userID.map { "<a href=\"\(UILayout.path("/ui/users", $0))\">\($0)</a>" } ?? "–",
+            Self.modelList(row.limits.models ?? []),
+            Self.limits(row.limits),
+            Self.spend(row.limits),
+            "\(Self.time(row.expiresAt, zone: zone))",
+            Self.state(blocked: row.blocked),
         ]
     }
 
-    private func keyBody(_ row: [String: Any], page: DashboardRoutes.Page) -> HTML {
-        let hash = row.text("key_hash") ?? ""
+    private func keyBody(_ row: KeyRow, page: DashboardRoutes.Page) -> HTML {
+        let hash = row.keyHash
         let base = UILayout.path("/ui/keys", hash)
-        let blocked = row.flag("blocked")
-        let expires = PostgresTime.date(row["expires_at"]).map { Self.pickerValue($0) }
+        let blocked = row.blocked
+        let limits = row.limits
+        let expires = PostgresTime.date(row.expiresAt).map { Self.pickerValue($0) }
         let facts = UILayout.table(["Field", "Value"], [
-            ["Key", "<code>\(row.text("display"))</code> (the secret is never shown again; regenerate to get a new one)"],
+            ["Key", "<code>\(row.display)</code> (the secret is never shown again; regenerate to get a new one)"],
             ["Hash", "<code>\(hash)</code>"],
-            ["State", blocked ? "<span class=\"badge bad\">blocked</span>" : "<span class=\"badge good\">active</span>"],
-            ["Created", "\(row.time("created_at", zone: page.zone)) by \(row.text("created_by") ?? "–")"],
-            ["Spend / budget", "\(Self.spend(row))"],
-            ["Metadata", "<code>\(row.jsonText("metadata") ?? "{}")</code>"],
+            ["State", Self.state(blocked: blocked)],
+            ["Created", "\(Self.time(limits.createdAt, zone: page.zone)) by \(row.createdBy ?? "–")"],
+            ["Spend / budget", Self.spend(limits)],
+            ["Metadata", "<code>\(limits.metadata.text)</code>"],
         ])
         let edit: HTML = """
             <form method="post" action="\(base)/update" class="grid">\(UILayout.csrfField(page.csrf))\
-            \(UILayout.field("Alias", name: "key_alias", value: row.text("alias")))\
-            \(UILayout.field("User", name: "user_id", value: row.text("user_id")))\
-            \(UILayout.field("Models", name: "models", value: row.strings("models").joined(separator: ", "), hint: "comma-separated; blank: every model"))\
-            \(UILayout.field("Requests per minute", name: "rpm_limit", value: row.text("rpm_limit"), type: "number"))\
-            \(UILayout.field("Tokens per minute", name: "tpm_limit", value: row.text("tpm_limit"), type: "number"))\
-            \(UILayout.field("Parallel requests", name: "max_parallel_requests", value: row.text("max_parallel_requests"), type: "number"))\
-            \(UILayout.field("Budget (USD)", name: "max_budget", value: row.integer("max_budget_micros").map { String(Double($0) / 1_000_000) }, type: "number"))\
-            \(UILayout.field("Budget period", name: "budget_duration", value: row.text("budget_duration"), hint: "e.g. 1d, 7d, 1mo"))\
+            \(UILayout.field("Alias", name: "key_alias", value: row.alias))\
+            \(UILayout.field("User", name: "user_id", value: row.userID))\
+            \(UILayout.field("Models", name: "models", value: (limits.models ?? []).joined(separator: ", "), hint: "comma-separated; blank: every model"))\
+            \(UILayout.field("Requests per minute", name: "rpm_limit", value: limits.rpmLimit.map(String.init), type: "number"))\
+            \(UILayout.field("Tokens per minute", name: "tpm_limit", value: limits.tpmLimit.map(String.init), type: "number"))\
+            \(UILayout.field("Parallel requests", name: "max_parallel_requests", value: limits.maxParallelRequests.map(String.init), type: "number"))\
+            \(UILayout.field("Budget (USD)", name: "max_budget", value: limits.maxBudget.map { String($0) }, type: "number"))\
+            \(UILayout.field("Budget period", name: "budget_duration", value: limits.budgetDuration, hint: "e.g. 1d, 7d, 1mo"))\
             \(UILayout.field("Expires (UTC)", name: "expires", value: expires, type: "datetime-local", hint: "blank: never"))\
-            <label class="wide">Metadata (JSON)<textarea name="metadata" rows="3">\(row.jsonText("metadata") ?? "{}")</textarea></label>\
+            <label class="wide">Metadata (JSON)<textarea name="metadata" rows="3">\(limits.metadata.text)</textarea></label>\
             <button type="submit">Save</button></form>
             """
         let actions: HTML = """
@@ -177,21 +176,31 @@ extension UIPages {
         models.isEmpty ? "<span class=\"muted\">all</span>" : models.map { "<code>\($0)</code> " as HTML }.joined()
     }
 
-    static func limits(_ row: [String: Any]) -> HTML {
-        let parts = [("rpm", row.text("rpm_limit")), ("tpm", row.text("tpm_limit")), ("parallel", row.text("max_parallel_requests"))]
+    static func limits(_ row: LimitColumns) -> HTML {
+        let parts = [("rpm", row.rpmLimit.map(Int64.init)), ("tpm", row.tpmLimit), ("parallel", row.maxParallelRequests.map(Int64.init))]
             .compactMap { name, value in value.map { "\(name) \($0)" } }
         return parts.isEmpty ? "<span class=\"muted\">none</span>" : "\(parts.joined(separator: ", "))"
     }
 
+    /// A blocked or active badge.
+    static func state(blocked: Bool) -> HTML {
+        blocked ? "<span class=\"badge bad\">blocked</span>" : "<span class=\"badge good\">active</span>"
+    }
+
     /// Spend against budget: a meter when there is a budget.
-    static func spend(_ row: [String: Any]) -> HTML {
-        let spend = row.integer("spend_micros") ?? 0
-        guard let budget = row.integer("max_budget_micros"), budget > 0 else { return "\(UIFormat.dollars(micros: spend))" }
-        let period: HTML = row.text("budget_duration").map { " / \($0)" } ?? ""
+    static func spend(_ row: LimitColumns) -> HTML {
+        let spend = row.spendMicros
+        guard let budget = row.maxBudgetMicros, budget > 0 else { return "\(UIFormat.dollars(micros: spend))" }
+        let period: HTML = row.budgetDuration.map { " / \($0)" } ?? ""
         return """
             <meter min="0" max="\(String(budget))" low="\(String(budget * 8 / 10))" high="\(String(budget * 95 / 100))" optimum="0" value="\(String(min(spend, budget)))"></meter> \
             \(UIFormat.dollars(micros: spend)) of \(UIFormat.dollars(micros: budget))\(period)
             """
+    }
+
+    /// A timestamp column's text shown in `zone`, or "–".
+    static func time(_ text: String?, zone: TimeZone) -> String {
+        PostgresTime.date(text).map { UIFormat.time($0, zone: zone) } ?? "–"
     }
 
     /// A `datetime-local` value (UTC): `2026-05-01T12:00`.

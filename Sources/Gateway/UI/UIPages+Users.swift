@@ -2,19 +2,19 @@ import Dialects
 import Foundation
 import Hummingbird
 
-/// Users: each with its budget and spend as a meter, and its keys. Teams (once they exist) get a
-/// page of the same shape beside it: a list of owners, each with a budget bar and the keys it owns.
+/// Users: each with its budget and spend as a meter, and its keys. Teams have a page of the same shape
+/// beside it (`UIPages+Teams.swift`).
 extension UIPages {
     @Sendable func userList(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
         let number = try Self.pageNumber(page)
         let size = 25
-        let (rows, total) = try await routes.keyStore.page(of: .users, filters: [], page: number, size: size)
-        let cells = rows.map { row -> [HTML] in
-            let id = row.text("user_id") ?? ""
-            return [
-                "<a href=\"\(UILayout.path("/ui/users", id))\">\(id)</a>",
-                "\(row.text("user_alias") ?? "–")", "\(row.text("user_email") ?? "–")",
-                "\(Self.modelList(row.strings("models")))", "\(Self.limits(row))", "\(Self.spend(row))",
+        let list = try await routes.admin.users.list(Paging(page: number, size: size))
+        let total = list.total
+        let cells = list.users.map(\.row).map { row -> [HTML] in
+            [
+                "<a href=\"\(UILayout.path("/ui/users", row.userID))\">\(row.userID)</a>",
+                "\(row.userAlias ?? "–")", "\(row.userEmail ?? "–")",
+                Self.modelList(row.limits.models ?? []), Self.limits(row.limits), Self.spend(row.limits),
             ]
         }
         let body: HTML = """
@@ -26,20 +26,19 @@ extension UIPages {
 
     @Sendable func userDetail(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
         let id = try Self.pathValue(page, "id")
-        guard let row = try await routes.keyStore.userRow(id: id) else { throw UserAdminRoutes.notFound() }
+        let row = try await routes.admin.users.info(id: id).userInfo.row
         var search = KeySearch()
         search.userID = id
         search.size = 100
         let (keys, total) = try await routes.keyStore.search(search, now: routes.now())
         let facts = UILayout.table(["Field", "Value"], [
-            ["User", "<code>\(id)</code>"], ["Alias", "\(row.text("user_alias") ?? "–")"], ["Email", "\(row.text("user_email") ?? "–")"],
-            ["Models", Self.modelList(row.strings("models"))], ["Limits", Self.limits(row)], ["Spend / budget", Self.spend(row)],
+            ["User", "<code>\(id)</code>"], ["Alias", "\(row.userAlias ?? "–")"], ["Email", "\(row.userEmail ?? "–")"],
+            ["Models", Self.modelList(row.limits.models ?? [])], ["Limits", Self.limits(row.limits)], ["Spend / budget", Self.spend(row.limits)],
         ])
         let keyRows = keys.map { key -> [HTML] in
-            let hash = key.text("key_hash") ?? ""
-            return [
-                "<a href=\"\(UILayout.path("/ui/keys", hash))\">\(key.text("alias") ?? "(no alias)")</a>", "<code>\(key.text("display"))</code>",
-                Self.spend(key), key.flag("blocked") ? "<span class=\"badge bad\">blocked</span>" : "<span class=\"badge good\">active</span>",
+            [
+                "<a href=\"\(UILayout.path("/ui/keys", key.keyHash))\">\(key.alias ?? "(no alias)")</a>", "<code>\(key.display)</code>",
+                Self.spend(key.limits), Self.state(blocked: key.blocked),
             ]
         }
         let body: HTML = """

@@ -32,7 +32,7 @@ struct UIPages: Sendable {
     }
 }
 
-/// Reading the JSON rows the admin services return (`row_to_json` of a table) as display text.
+/// Reading the JSON rows of the usage reports and the request log as display text.
 extension Dictionary where Key == String, Value == Any {
     func text(_ name: String) -> String? {
         switch self[name] {
@@ -46,8 +46,6 @@ extension Dictionary where Key == String, Value == Any {
 
     func flag(_ name: String) -> Bool { (self[name] as? NSNumber)?.boolValue ?? false }
 
-    func strings(_ name: String) -> [String] { self[name] as? [String] ?? [] }
-
     /// A value as compact JSON text (metadata, payloads).
     func jsonText(_ name: String) -> String? {
         guard let value = self[name], !(value is NSNull) else { return nil }
@@ -57,10 +55,5 @@ extension Dictionary where Key == String, Value == Any {
             let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return "\(value)" }
         return String(decoding: data, as: UTF8.self)
-    }
-
-    /// A timestamp column shown in `zone`, or "–".
-    func time(_ name: String, zone: TimeZone) -> String {
-        PostgresTime.date(self[name]).map { UIFormat.time($0, zone: zone) } ?? "–"
     }
 }
