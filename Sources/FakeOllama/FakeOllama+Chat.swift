@@ -29,9 +29,8 @@ extension FakeOllama {
             return .error(code, message)
         }
         let plan = ReplyPlan(request: request, behavior: behavior)
-        return request.stream
-            ? streamingResponse(plan, renderer: renderer, behavior: behavior, started: started)
-            : try await completeResponse(plan, renderer: renderer, behavior: behavior, started: started)
+        if request.stream { return streamingResponse(plan, renderer: renderer, behavior: behavior, started: started) }
+        return try await generating { try await completeResponse(plan, renderer: renderer, behavior: behavior, started: started) }
     }
 
     /// The NDJSON reply: one `done:false` object per piece, then the final object, an error line
@@ -45,7 +44,7 @@ extension FakeOllama {
             emitted = min(max(chunks, 0), plan.pieces.count)
         default: emitted = plan.pieces.count
         }
-        let body = ResponseBody { writer in
+        let body = ResponseBody { writer in try await self.generating {
             var out = NDJSONWriter(split: behavior.splitWrites)
             for (index, piece) in plan.pieces.prefix(emitted).enumerated() {
                 if index > 0 { try await Self.pause(behavior.chunkDelay) }
@@ -68,7 +67,7 @@ extension FakeOllama {
             }
             try await out.flush(to: &writer)
             try await writer.finish(nil)
-        }
+        } }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
     }
 

@@ -24,6 +24,9 @@ public final class FakeOllama: Sendable {
         var recorded: [RecordedRequest] = []
         /// Loaded models by name, with their expiry (for `/api/ps`).
         var loaded: [String: WallTime] = [:]
+        /// Chat/generate replies being produced now, and the most there were at once.
+        var generating = 0
+        var peakGenerating = 0
     }
 
     private struct Lifecycle {
@@ -143,6 +146,20 @@ public final class FakeOllama: Sendable {
 
     /// When client connections closed (their input ended or they dropped), oldest first.
     public var connectionClosures: [ContinuousClock.Instant] { closures.all }
+
+    /// The most chat/generate replies this fake produced at the same time (a real Ollama's parallel
+    /// slots): what a gateway's `max_parallel` must bound.
+    public var peakConcurrentGenerations: Int { state.withLock { $0.peakGenerating } }
+
+    /// Counts a reply as being produced while `produce` runs.
+    func generating<T>(_ produce: () async throws -> T) async rethrows -> T {
+        state.withLock { state in
+            state.generating += 1
+            state.peakGenerating = max(state.peakGenerating, state.generating)
+        }
+        defer { state.withLock { $0.generating -= 1 } }
+        return try await produce()
+    }
 
     /// Forgets the recorded requests.
     public func clearRecordedRequests() { state.withLock { $0.recorded.removeAll() } }
