@@ -378,40 +378,33 @@ if [ "$CALLGRIND" = 1 ]; then
   VG_BIN=$(bench/valgrind.sh) || die "no usable valgrind (bench/valgrind.sh)"
   case "$VG_BIN" in "$ROOT"/.build-valgrind/*) export VALGRIND_LIB="$VG_BIN/../libexec/valgrind" ;; esac
   mkdir -p "$TMP/callgrind"
+  VALGRIND=("$VG_BIN/valgrind" --tool=callgrind --instr-atstart=no -q)
+  # count_target NAME READY_PATH URL DIALECT LOG: waits for the instrumented process started last
+  # (STARTED_PID, on port cg_port) to answer READY_PATH, then counts both request shapes against URL. In
+  # a subshell for the wait: a process that cannot start under valgrind costs its figure, not the run.
+  count_target() {
+    local name=$1 ready=$2 url=$3 dialect=$4 logf=$5 pid=$STARTED_PID stream
+    if ! ( wait_http "http://127.0.0.1:$cg_port$ready" 180 "$pid" "$name (callgrind)" "$logf" ); then
+      log "WARNING: $name did not start under valgrind (see bench/README.md): no instruction count for it"
+      return 0
+    fi
+    callgrind_control -i on "$pid" >/dev/null
+    for stream in nostream stream; do
+      log "callgrind: $name $stream, $CALLGRIND_REQUESTS requests"
+      count_instructions "$name" "$pid" "$url" "$dialect" "$stream" || log "WARNING: callgrind count failed for $name $stream"
+    done
+    kill -TERM "$pid" 2>/dev/null || true
+  }
   if has_target tollgate; then
     cg_port=$(free_port)
     start_tollgate "$cg_port" "$TMP/tollgate-cg-data" "$TMP/tollgate-cg.log" "$TOLLGATE_CONFIG_FILE" \
-      "$VG_BIN/valgrind" --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/tollgate.out" -q
-    cg_pid=$STARTED_PID
-    # In a subshell: a gateway that cannot start under valgrind costs this figure, not the whole run.
-    ( wait_http "http://127.0.0.1:$cg_port/health/live" 180 "$cg_pid" "tollgate (callgrind)" "$TMP/tollgate-cg.log" ) ||
-      { log "WARNING: tollgate did not start under valgrind (see bench/README.md): no instruction count for it"; cg_pid=""; }
-  fi
-  if has_target tollgate && [ -n "$cg_pid" ]; then
-    callgrind_control -i on "$cg_pid" >/dev/null
-    for stream in nostream stream; do
-      log "callgrind: tollgate $stream, $CALLGRIND_REQUESTS requests"
-      count_instructions tollgate "$cg_pid" "http://127.0.0.1:$cg_port/v1/chat/completions" openai "$stream" \
-        || log "WARNING: callgrind count failed for tollgate $stream"
-    done
-    kill -TERM "$cg_pid" 2>/dev/null || true
+      "${VALGRIND[@]}" --callgrind-out-file="$TMP/callgrind/tollgate.out"
+    count_target tollgate /health/live "http://127.0.0.1:$cg_port/v1/chat/completions" openai "$TMP/tollgate-cg.log"
   fi
   if has_target nginx; then
     cg_port=$(free_port)
-    start_nginx "$TMP/nginx-cg" "$cg_port" \
-      "$VG_BIN/valgrind" --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind/nginx.out" -q
-    cg_pid=$STARTED_PID
-    ( wait_http "http://127.0.0.1:$cg_port/api/version" 60 "$cg_pid" "nginx (callgrind)" "$TMP/nginx-cg/error.log" ) ||
-      { log "WARNING: nginx did not start under valgrind: no instruction count for it"; cg_pid=""; }
-  fi
-  if has_target nginx && [ -n "$cg_pid" ]; then
-    callgrind_control -i on "$cg_pid" >/dev/null
-    for stream in nostream stream; do
-      log "callgrind: nginx $stream, $CALLGRIND_REQUESTS requests"
-      count_instructions nginx "$cg_pid" "http://127.0.0.1:$cg_port/api/chat" native "$stream" \
-        || log "WARNING: callgrind count failed for nginx $stream"
-    done
-    kill -TERM "$cg_pid" 2>/dev/null || true
+    start_nginx "$TMP/nginx-cg" "$cg_port" "${VALGRIND[@]}" --callgrind-out-file="$TMP/callgrind/nginx.out"
+    count_target nginx /api/version "http://127.0.0.1:$cg_port/api/chat" native "$TMP/nginx-cg/error.log"
   fi
 fi
 
