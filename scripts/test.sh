@@ -70,27 +70,9 @@ if [ "$fuzz_seconds" -gt 0 ]; then
 fi
 
 # --- 4. Private services in a temp dir -----------------------------------------------------------
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-test.XXXXXX")
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-  local rc=$?
-  # Quietly, so that the counts line stays the last line of output.
-  scripts/services.sh stop "$TMP" 2>/dev/null || log "warning: could not stop the services under $TMP"
-  rm -rf "$TMP"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# SERVICES_EPHEMERAL: a throwaway cluster, no fsync.
-SERVICES_EPHEMERAL=1 scripts/services.sh start "$TMP" >/dev/null
-# shellcheck source=/dev/null
-source "$TMP/env"
-export DATABASE_URL REDIS_URL
-# Tests that simulate outages call scripts/services.sh stop-redis/start-redis ... on this dir.
-export TOLLGATE_TEST_SERVICES_DIR="$TMP"
-export TOLLGATE_TEST_SERVICES_SCRIPT="$ROOT/scripts/services.sh"
+# shellcheck source=scripts/test-services.sh
+source "$ROOT/scripts/test-services.sh"
+start_test_services tollgate-test
 log "services: DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL"
 
 # Screenshots of each dashboard page from the browser test (DashboardBrowserTests), for a reviewer to look at.

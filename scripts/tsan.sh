@@ -35,23 +35,9 @@ if [ -x .build-venv/bin/python ]; then
   export TOLLGATE_TEST_PYTHON="$ROOT/.build-venv/bin/python"
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-tsan.XXXXXX")
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-  local rc=$?
-  scripts/services.sh stop "$TMP" 2>/dev/null || log "warning: could not stop the services under $TMP"
-  rm -rf "$TMP"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-SERVICES_EPHEMERAL=1 scripts/services.sh start "$TMP" >/dev/null
-# shellcheck source=/dev/null
-source "$TMP/env"
-export DATABASE_URL REDIS_URL
-export TOLLGATE_TEST_SERVICES_DIR="$TMP"
-export TOLLGATE_TEST_SERVICES_SCRIPT="$ROOT/scripts/services.sh"
+# shellcheck source=scripts/test-services.sh
+source "$ROOT/scripts/test-services.sh"
+start_test_services tollgate-tsan
 
 # Keep going after a report so that one run lists every race; reports go to stderr, tee'd to the log.
 # No suppressions: every lock is a Locking.Locked (a pthread mutex), which TSan sees. (Swift's
