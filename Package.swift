@@ -107,6 +107,7 @@ let package = Package(
         .target(
             name: "FakeOllama",
             dependencies: [
+                "Dialects",
                 "Locking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

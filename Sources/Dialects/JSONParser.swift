@@ -161,50 +161,15 @@ private struct Cursor {
     }
 
     private mutating func escape(into out: inout [UInt8]) throws(JSONParser.Failure) {
-        guard let byte = current else { throw failure("unterminated string") }
-        index += 1
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(byte)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "u"):
-            var scalar = try hex4()
-            if (0xD800..<0xDC00).contains(scalar) {
-                // A high surrogate must be followed by an escaped low one.
-                guard current == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
-                    throw failure("unpaired surrogate")
-                }
-                index += 2
-                let low = try hex4()
-                guard (0xDC00..<0xE000).contains(low) else { throw failure("unpaired surrogate") }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            } else if (0xDC00..<0xE000).contains(scalar) {
-                throw failure("unpaired surrogate")
+        do {
+            try JSONEscape.decode(bytes, at: &index, into: &out, loneSurrogates: .reject)
+        } catch {
+            switch error {
+            case .truncated: throw failure("unterminated string")
+            case .invalidEscape: throw failure("invalid escape")
+            case .invalidHex: throw failure("invalid \\u escape")
+            case .unpairedSurrogate: throw failure("unpaired surrogate")
             }
-            out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
-        default:
-            throw failure("invalid escape")
         }
-    }
-
-    private mutating func hex4() throws(JSONParser.Failure) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw failure("invalid \\u escape") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw failure("invalid \\u escape")
-            }
-            value = value << 4 | digit
-            index += 1
-        }
-        return value
     }
 }

@@ -226,32 +226,10 @@ private struct Reader {
             case UInt8(ascii: "\""):
                 return String(decoding: decoded, as: UTF8.self)
             case UInt8(ascii: "\\"):
-                guard index < bytes.count else { break }
-                let escape = bytes[index]
-                index += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escape)
-                case UInt8(ascii: "b"): decoded.append(0x08)
-                case UInt8(ascii: "f"): decoded.append(0x0C)
-                case UInt8(ascii: "n"): decoded.append(0x0A)
-                case UInt8(ascii: "r"): decoded.append(0x0D)
-                case UInt8(ascii: "t"): decoded.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard var scalar = hex4() else { return nil }
-                    if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                        bytes[index + 1] == UInt8(ascii: "u")
-                    {
-                        index += 2
-                        guard let low = hex4() else { return nil }
-                        if (0xDC00..<0xE000).contains(low) {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            decoded.append(contentsOf: [0xEF, 0xBF, 0xBD])
-                            scalar = low
-                        }
-                    }
-                    decoded.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
-                default:
+                // Ollama's output is Go's: a lone surrogate half is U+FFFD, not an error.
+                do {
+                    try JSONEscape.decode(bytes, at: &index, into: &decoded, loneSurrogates: .replace)
+                } catch {
                     _ = fail()
                     return nil
                 }
@@ -264,28 +242,5 @@ private struct Reader {
         }
         _ = fail()
         return nil
-    }
-
-    mutating func hex4() -> UInt32? {
-        guard index + 4 <= bytes.count else {
-            _ = fail()
-            return nil
-        }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            index += 1
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default:
-                _ = fail()
-                return nil
-            }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
     }
 }

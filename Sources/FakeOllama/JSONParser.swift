@@ -1,3 +1,5 @@
+import Dialects
+
 /// A parse failure, worded like Go's `encoding/json` decoder so 400 bodies resemble Ollama's.
 struct JSONParseError: Error, Sendable {
     let message: String
@@ -128,57 +130,20 @@ struct JSONParser {
                 throw fail("in string literal")
             case UInt8(ascii: "\\"):
                 index += 1
-                guard index < bytes.count else { throw fail("") }
-                let escape = bytes[index]
-                index += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): raw.append(escape)
-                case UInt8(ascii: "b"): raw.append(0x08)
-                case UInt8(ascii: "f"): raw.append(0x0C)
-                case UInt8(ascii: "n"): raw.append(0x0A)
-                case UInt8(ascii: "r"): raw.append(0x0D)
-                case UInt8(ascii: "t"): raw.append(0x09)
-                case UInt8(ascii: "u"): raw.append(contentsOf: try parseUnicodeEscape())
-                default:
-                    index -= 1
-                    throw fail("in string escape code")
+                do {
+                    try JSONEscape.decode(bytes, at: &index, into: &raw, loneSurrogates: .replace)
+                } catch {
+                    switch error {
+                    case .truncated: throw fail("")
+                    case .invalidEscape, .unpairedSurrogate: throw fail("in string escape code")
+                    case .invalidHex: throw fail("in \\u hexadecimal character escape")
+                    }
                 }
             default:
                 raw.append(b)
                 index += 1
             }
         }
-    }
-
-    private mutating func hex4() throws(JSONParseError) -> UInt32 {
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            guard index < bytes.count else { throw fail("") }
-            guard let digit = Character(Unicode.Scalar(bytes[index])).hexDigitValue else {
-                throw fail("in \\u hexadecimal character escape")
-            }
-            value = value * 16 + UInt32(digit)
-            index += 1
-        }
-        return value
-    }
-
-    /// Decodes `XXXX` after `\u`, combining surrogate pairs; lone surrogates become U+FFFD.
-    private mutating func parseUnicodeEscape() throws(JSONParseError) -> [UInt8] {
-        var code = try hex4()
-        if (0xD800..<0xDC00).contains(code), index + 1 < bytes.count,
-           bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") {
-            let save = index
-            index += 2
-            let low = try hex4()
-            if (0xDC00..<0xE000).contains(low) {
-                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-            } else {
-                index = save
-            }
-        }
-        let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
-        return Array(String(Character(scalar)).utf8)
     }
 
     private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
