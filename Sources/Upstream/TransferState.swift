@@ -21,7 +21,7 @@ final class TransferState: Sendable {
         var headFields = ResponseHead()
         var chunks: [[UInt8]] = []
         var bufferedBytes = 0
-        var reader: CheckedContinuation<[UInt8]?, any Error>?
+        var reader: CheckedContinuation<Read, any Error>?
         var outcome: Result<Void, UpstreamError>?
         var isPaused = false
         var isCancelled = false
@@ -44,65 +44,55 @@ final class TransferState: Sendable {
         }
     }
 
+    /// What one read returns: the next bytes (nil at a clean end), and whether the consumer must ask the
+    /// engine to resume the transfer, because this read drained a transfer the producer had paused.
+    typealias Read = (bytes: [UInt8]?, resume: Bool)
+
     /// The next bytes, nil at a clean end; throws if the transfer failed. Returns whether curl should be
     /// resumed because the consumer just drained a paused transfer.
-    func nextChunk() async throws -> (bytes: [UInt8]?, resume: Bool) {
-        enum Step {
-            case ready([UInt8], resume: Bool)
-            case ended(Result<Void, UpstreamError>)
-            case wait
-        }
-        let step: Step = inner.withLock { inner in
-            if !inner.chunks.isEmpty {
-                let bytes = inner.chunks.count == 1 ? inner.chunks[0] : Array(inner.chunks.joined())
-                inner.chunks.removeAll(keepingCapacity: true)
-                inner.bufferedBytes = 0
-                let resume = inner.isPaused
-                inner.isPaused = false
-                return .ready(bytes, resume: resume)
+    ///
+    /// Whether to wait is decided in the same lock hold that registers the waiter, so bytes (and a pause)
+    /// that arrive between looking and waiting are never missed: a drained paused transfer is always
+    /// reported, never left paused.
+    func nextChunk() async throws -> Read {
+        if let ready = inner.withLock({ Self.take(&$0) }) { return try ready.get() }
+        return try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Read, UpstreamError>? = inner.withLock { inner in
+                if let ready = Self.take(&inner) { return ready }
+                inner.reader = continuation
+                return nil
             }
-            if let outcome = inner.outcome { return .ended(outcome) }
-            return .wait
+            if let ready { continuation.resume(with: ready) }
         }
-        switch step {
-        case .ready(let bytes, let resume):
-            return (bytes, resume)
-        case .ended(.success):
-            return (nil, false)
-        case .ended(.failure(let error)):
-            throw error
-        case .wait:
-            let bytes: [UInt8]? = try await withCheckedThrowingContinuation { continuation in
-                let ready: Result<[UInt8]?, UpstreamError>? = inner.withLock { inner in
-                    if !inner.chunks.isEmpty {
-                        let bytes = Array(inner.chunks.joined())
-                        inner.chunks.removeAll(keepingCapacity: true)
-                        inner.bufferedBytes = 0
-                        return .success(bytes)
-                    }
-                    switch inner.outcome {
-                    case .success: return .success(nil)
-                    case .failure(let error): return .failure(error)
-                    case nil:
-                        inner.reader = continuation
-                        return nil
-                    }
-                }
-                if let ready { continuation.resume(with: ready) }
-            }
-            return (bytes, false)
+    }
+
+    /// What a read gets without waiting: the buffered bytes (unpausing the transfer if it was paused) or
+    /// the end; nil when it must wait for the producer.
+    private static func take(_ inner: inout Inner) -> Result<Read, UpstreamError>? {
+        if !inner.chunks.isEmpty {
+            let bytes = inner.chunks.count == 1 ? inner.chunks[0] : Array(inner.chunks.joined())
+            inner.chunks.removeAll(keepingCapacity: true)
+            inner.bufferedBytes = 0
+            let resume = inner.isPaused
+            inner.isPaused = false
+            return .success((bytes, resume))
+        }
+        switch inner.outcome {
+        case .success: return .success((nil, false))
+        case .failure(let error): return .failure(error)
+        case nil: return nil
         }
     }
 
     /// Wakes a reader that is waiting for bytes with an empty chunk, so it can do something while the
     /// upstream is silent (write a keep-alive). Does nothing when no reader waits.
     func wakeIdleReader() {
-        let reader: CheckedContinuation<[UInt8]?, any Error>? = inner.withLock { inner in
+        let reader: CheckedContinuation<Read, any Error>? = inner.withLock { inner in
             guard inner.chunks.isEmpty, inner.outcome == nil, let waiting = inner.reader else { return nil }
             inner.reader = nil
             return waiting
         }
-        reader?.resume(returning: [])
+        reader?.resume(returning: ([], false))
     }
 
     /// The response's content type and redirect target, complete once ``awaitHead()`` returned.
@@ -128,7 +118,7 @@ final class TransferState: Sendable {
     /// Offers body bytes from curl's write callback.
     func deliver(_ bytes: [UInt8], status: Int) -> Delivery {
         var head: CheckedContinuation<Int, any Error>?
-        var reader: CheckedContinuation<[UInt8]?, any Error>?
+        var reader: CheckedContinuation<Read, any Error>?
         let delivery: Delivery = inner.withLock { inner in
             if inner.isCancelled { return .abort }
             if !inner.headDelivered {
@@ -151,14 +141,15 @@ final class TransferState: Sendable {
             return .accepted
         }
         head?.resume(returning: status)
-        reader?.resume(returning: bytes)
+        // A waiting reader means nothing was buffered, so nothing was paused.
+        reader?.resume(returning: (bytes, false))
         return delivery
     }
 
     /// Records how the transfer ended and wakes whoever waits. `status` is the response code, if any.
     func finish(_ outcome: Result<Void, UpstreamError>, status: Int) {
         var head: CheckedContinuation<Int, any Error>?
-        var reader: CheckedContinuation<[UInt8]?, any Error>?
+        var reader: CheckedContinuation<Read, any Error>?
         inner.withLock { inner in
             guard inner.outcome == nil else { return }
             inner.outcome = outcome
@@ -179,7 +170,7 @@ final class TransferState: Sendable {
         }
         if let reader {
             switch outcome {
-            case .success: reader.resume(returning: nil)
+            case .success: reader.resume(returning: (nil, false))
             case .failure(let error): reader.resume(throwing: error)
             }
         }
