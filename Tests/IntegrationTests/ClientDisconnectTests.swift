@@ -24,14 +24,7 @@ struct ClientDisconnectTests {
             let hungUp = ContinuousClock.now
             connection.hangUp()
 
-            var upstreamClosed: ContinuousClock.Instant?
-            for _ in 0..<200 {
-                upstreamClosed = gateway.fake.connectionClosures.first { $0 >= hungUp }
-                if upstreamClosed != nil { break }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            let elapsed = try #require(upstreamClosed, "Ollama's connection never closed") - hungUp
-            #expect(elapsed < .milliseconds(100), "Ollama's connection closed \(elapsed) after the client left")
+            try await Self.expectUpstreamClosedSoon(gateway.fake, after: hungUp)
 
             let row = try #require(try await gateway.requestLog(count: 1).first)
             #expect(row.column("status") == "client_closed")
@@ -53,17 +46,22 @@ struct ClientDisconnectTests {
             let hungUp = ContinuousClock.now
             connection.hangUp()
 
-            var upstreamClosed: ContinuousClock.Instant?
-            for _ in 0..<200 {
-                upstreamClosed = gateway.fake.connectionClosures.first { $0 >= hungUp }
-                if upstreamClosed != nil { break }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            let elapsed = try #require(upstreamClosed, "Ollama's connection never closed") - hungUp
-            #expect(elapsed < .milliseconds(100), "Ollama's connection closed \(elapsed) after the client left")
+            try await Self.expectUpstreamClosedSoon(gateway.fake, after: hungUp)
             let row = try #require(try await gateway.requestLog(count: 1).first)
             #expect(row.column("status") == "client_closed")
             #expect(row.column("stream") == "f")
         }
+    }
+
+    /// Waits (up to a second) for the fake's connection to close after `hungUp`; it must within 100 ms.
+    static func expectUpstreamClosedSoon(_ fake: FakeOllama, after hungUp: ContinuousClock.Instant) async throws {
+        var upstreamClosed: ContinuousClock.Instant?
+        for _ in 0..<200 {
+            upstreamClosed = fake.connectionClosures.first { $0 >= hungUp }
+            if upstreamClosed != nil { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let elapsed = try #require(upstreamClosed, "Ollama's connection never closed") - hungUp
+        #expect(elapsed < .milliseconds(100), "Ollama's connection closed \(elapsed) after the client left")
     }
 }

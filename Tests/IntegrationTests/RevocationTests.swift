@@ -12,6 +12,17 @@ struct RevocationTests {
     private let http = HTTP.shared
 
     /// Two gateway processes on one fresh database, Redis at `redisURL` and one fake Ollama, for `body`.
+    /// Calls `gateway` with `secret` every 20 ms while it answers 200, until `limit` after `since`; returns the
+    /// last status (0 when a call failed outright).
+    static func statusOnceRefused(_ gateway: GatewayProcess, secret: String, since: ContinuousClock.Instant, limit: Duration) async -> Int {
+        var status = 200
+        while status == 200 && since.duration(to: .now) < limit {
+            status = (try? await HTTP.shared.request("POST", gateway.baseURL + "/v1/chat/completions", json: chat, key: secret).status) ?? 0
+            if status == 200 { try? await Task.sleep(for: .milliseconds(20)) }
+        }
+        return status
+    }
+
     private func withTwoGateways(
         redisURL: String, _ body: (_ first: GatewayProcess, _ second: GatewayProcess) async throws -> Void
     ) async throws {
@@ -42,11 +53,7 @@ struct RevocationTests {
                 let revoked = try await http.request("POST", first.baseURL + "/key/\(revoke)", json: body, key: Self.master)
                 #expect(revoked.status == 200)
                 let start = ContinuousClock.now
-                var status = 200
-                while status == 200 && start.duration(to: .now) < .seconds(3) {
-                    status = try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
-                    if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
-                }
+                let status = await Self.statusOnceRefused(second, secret: secret, since: start, limit: .seconds(3))
                 #expect(status == 401, "\(revoke): the second gateway still accepts the key")
                 #expect(start.duration(to: .now) < .seconds(1), "\(revoke) took \(start.duration(to: .now)) to reach the second gateway")
             }
@@ -75,11 +82,7 @@ struct RevocationTests {
             let blockedAt = ContinuousClock.now
             let blocked = try await http.request("POST", first.baseURL + "/key/block", json: #"{"key":"\#(secret)"}"#, key: Self.master)
             #expect(blocked.status == 200)
-            var status = 200
-            while status == 200 && back.duration(to: .now) < .seconds(5) {
-                status = try await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status
-                if status == 200 { try await Task.sleep(for: .milliseconds(20)) }
-            }
+            let status = await Self.statusOnceRefused(second, secret: secret, since: back, limit: .seconds(5))
             // The block is made after Redis is back (and after B re-learned the key, 0.6 s of this test's own
             // making), so its bound is the ordinary one: enforced everywhere within 1 s of being made.
             let enforced = blockedAt.duration(to: .now)
@@ -105,11 +108,7 @@ struct RevocationTests {
             #expect(HTTP.json(blocked.body)?["propagation"] as? String == "pending", "\(blocked.body)")
             // B cannot hear of it, so it trusts nothing it cached for more than a second.
             let start = ContinuousClock.now
-            var status = 200
-            while status == 200 && start.duration(to: .now) < .seconds(5) {
-                status = (try? await http.request("POST", second.baseURL + "/v1/chat/completions", json: Self.chat, key: secret).status) ?? 0
-                if status != 401 { try await Task.sleep(for: .milliseconds(20)) }
-            }
+            let status = await Self.statusOnceRefused(second, secret: secret, since: start, limit: .seconds(5))
             #expect(status == 401, "the second gateway accepted the blocked key during the outage")
             #expect(start.duration(to: .now) < .milliseconds(1500))
 
