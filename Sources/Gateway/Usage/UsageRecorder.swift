@@ -209,8 +209,7 @@ final class UsageRecorder: Sendable {
     }
 
     private func write(_ batch: [UsageRecord]) async throws {
-        let (sql, parameters) = UsageSQL.insert(batch)
-        try await pool.query(sql, parameters)
+        try await UsageSQL.write(batch, to: pool)
     }
 
     // MARK: Reading the journal back

@@ -1,6 +1,10 @@
 import Postgres
 
-/// The statement that writes a batch of usage records, with every value bound as a parameter.
+/// How a batch of usage records is written: streamed with `COPY` into a per-connection staging table, then
+/// moved into `request_log` and folded into the aggregates by one statement, inside one transaction.
+///
+/// `COPY` keeps the cost per record low (no statement with thousands of parameters to parse and plan), and
+/// the fold is one fixed statement. Values are never spliced into SQL text: they travel as `COPY` data.
 enum UsageSQL {
     static let columns = [
         "request_id", "key_id", "user_id", "dialect", "endpoint", "requested_model", "served_model", "backend", "stream",
@@ -9,50 +13,71 @@ enum UsageSQL {
         "attempts", "queue_wait_ms", "team_id", "end_user",
     ]
 
-    /// Columns of `request_payloads` bound per payload, in order.
-    static let payloadColumns = ["request_id", "mode", "request", "response", "truncated"]
+    /// The staging table's columns for a record's payload (all NULL when it has none).
+    static let payloadColumns = ["payload_mode", "payload_request", "payload_response", "payload_truncated"]
 
-    /// One statement: insert the rows (skipping request ids already logged), then fold exactly the inserted
-    /// rows into `usage_daily` (with their latency histograms), add their cost to the `spend_micros` of their
-    /// key, user, team and end user (`api_keys`, `users`, `teams`, `end_users`), and store the payloads of the inserted rows that carry one.
-    /// All of it happens atomically or not at all, so a replayed record is never counted twice.
-    ///
-    /// Parameters: the request_log columns of every record first (`$1…$27` for the first), then, only when
-    /// some record carries a payload, the payload columns of those records.
-    static func insert(_ records: [UsageRecord]) -> (String, [PostgresValue]) {
-        var parameters: [PostgresValue] = []
-        parameters.reserveCapacity(records.count * columns.count)
-        var tuples: [String] = []
-        tuples.reserveCapacity(records.count)
-        for record in records {
-            let base = parameters.count
-            parameters += values(record)
-            tuples.append("(" + (1...columns.count).map { "$\(base + $0)" }.joined(separator: ",") + ")")
+    /// Creates the session's staging table, once per connection: `request_log`'s columns plus the payload's.
+    /// `ON COMMIT DELETE ROWS`, so each batch's transaction finds it empty and leaves it empty.
+    static let createStaging = """
+        CREATE TEMP TABLE usage_staging (LIKE request_log, payload_mode text, payload_request text, payload_response text,
+                                         payload_truncated boolean) ON COMMIT DELETE ROWS
+        """
+
+    /// Streams a batch into the staging table (text format; the rows come from ``stagingRows(_:)``).
+    static let copyIntoStaging = "COPY pg_temp.usage_staging (\((columns + payloadColumns).joined(separator: ", "))) FROM STDIN"
+
+    /// The batch's rows for ``copyIntoStaging``: every column of ``columns``, then ``payloadColumns``.
+    static func stagingRows(_ records: [UsageRecord]) -> PostgresCopyRows {
+        var rows = PostgresCopyRows(reservingCapacity: records.count * 320)
+        for r in records {
+            rows.append(r.requestID)
+            rows.append(r.keyID)
+            rows.append(r.userID)
+            rows.append(r.dialect)
+            rows.append(r.endpoint)
+            rows.append(r.requestedModel)
+            rows.append(r.servedModel)
+            rows.append(r.backend)
+            rows.append(r.stream)
+            rows.append(r.outcome.rawValue)
+            rows.append(r.httpStatus)
+            rows.append(r.errorType)
+            rows.append(r.promptTokens)
+            rows.append(r.completionTokens)
+            rows.append(r.costMicros)
+            rows.append(r.startedAt)
+            rows.append(r.ttftMs)
+            rows.append(r.durationMs)
+            rows.append(r.upstreamMs)
+            rows.append(r.ollamaTotalNs)
+            rows.append(r.ollamaLoadNs)
+            rows.append(r.ollamaPromptEvalNs)
+            rows.append(r.ollamaEvalNs)
+            rows.append(r.attempts)
+            rows.append(r.queueWaitMs)
+            rows.append(r.teamID)
+            rows.append(r.endUser)
+            rows.append(r.payload?.mode.rawValue)
+            rows.append(r.payload?.request)
+            rows.append(r.payload?.response)
+            rows.append(r.payload?.truncated)
+            rows.endRow()
         }
-        var payloadTuples: [String] = []
-        for record in records {
-            guard let payload = record.payload else { continue }
-            let base = parameters.count
-            parameters += [.init(record.requestID), .init(payload.mode.rawValue), .init(payload.request), .init(payload.response), .init(payload.truncated)]
-            payloadTuples.append("(" + (1...payloadColumns.count).map { "$\(base + $0)" }.joined(separator: ",") + ")")
-        }
-        let payloads =
-            payloadTuples.isEmpty
-            ? ""
-            : """
-            , payloads AS (
-                INSERT INTO request_payloads (request_id, started_at, mode, request, response, truncated)
-                SELECT p.request_id, i.started_at, p.mode, p.request, p.response, p.truncated::boolean
-                FROM (VALUES \(payloadTuples.joined(separator: ", "))) AS p(\(payloadColumns.joined(separator: ", ")))
-                JOIN inserted i ON i.request_id = p.request_id
-                RETURNING 1
-            )
-            """
-        let bounds = LatencyHistogram.sqlBounds
-        let sql = """
+        return rows
+    }
+
+    /// One statement, run after the batch is staged in the same transaction: insert the staged rows (skipping
+    /// request ids already logged), then fold exactly the inserted rows into `usage_daily` (with their latency
+    /// histograms), add their cost to the `spend_micros` of their key, user, team and end user (`api_keys`,
+    /// `users`, `teams`, `end_users`), and store the payloads of the inserted rows that carry one.
+    /// All of it commits atomically or not at all, so a replayed record is never counted twice.
+    /// It has no parameters: every value arrived through the `COPY`.
+    static let foldStaged: String = {
+        let list = columns.joined(separator: ", ")
+        return """
             WITH inserted AS (
-                INSERT INTO request_log (\(columns.joined(separator: ", ")))
-                VALUES \(tuples.joined(separator: ", "))
+                INSERT INTO request_log (\(list))
+                SELECT \(list) FROM pg_temp.usage_staging
                 ON CONFLICT (request_id) DO NOTHING
                 RETURNING request_id, started_at, key_id, coalesce(served_model, requested_model, '') AS model, status,
                           prompt_tokens, completion_tokens, cost_micros, duration_ms, ttft_ms, user_id, coalesce(backend, '') AS backend,
@@ -64,7 +89,7 @@ enum UsageSQL {
                    coalesce(end_user, ''), count(*),
                    count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status <> 'ok'),
                    sum(prompt_tokens), sum(completion_tokens), sum(cost_micros), sum(duration_ms),
-                   usage_histogram(array_agg(duration_ms), \(bounds)), usage_histogram(array_agg(ttft_ms), \(bounds))
+                   usage_histogram(array_agg(duration_ms), \(LatencyHistogram.sqlBounds)), usage_histogram(array_agg(ttft_ms), \(LatencyHistogram.sqlBounds))
             FROM inserted
             GROUP BY 1, 2, 3, 4, 5, 6, 7
             ON CONFLICT (day, key_id, model, user_id, backend, team_id, end_user) DO UPDATE SET
@@ -93,21 +118,32 @@ enum UsageSQL {
                 FROM (SELECT end_user, sum(cost_micros) AS total FROM inserted WHERE end_user IS NOT NULL GROUP BY end_user) s
                 WHERE e.user_id = s.end_user AND s.total <> 0
                 RETURNING 1
-            )\(payloads)
+            ), payloads AS (
+                -- DISTINCT ON: a request id staged twice in one batch is inserted once, and so is its payload.
+                INSERT INTO request_payloads (request_id, started_at, mode, request, response, truncated)
+                SELECT DISTINCT ON (s.request_id) s.request_id, i.started_at, s.payload_mode, s.payload_request, s.payload_response,
+                       coalesce(s.payload_truncated, false)
+                FROM pg_temp.usage_staging s
+                JOIN inserted i ON i.request_id = s.request_id
+                WHERE s.payload_mode IS NOT NULL
+                RETURNING 1
+            )
             UPDATE users u SET spend_micros = u.spend_micros + s.total
             FROM (SELECT user_id, sum(cost_micros) AS total FROM inserted WHERE user_id IS NOT NULL GROUP BY user_id) s
             WHERE u.user_id = s.user_id AND s.total <> 0
             """
-        return (sql, parameters)
-    }
+    }()
 
-    private static func values(_ r: UsageRecord) -> [PostgresValue] {
-        [
-            .init(r.requestID), .init(r.keyID), .init(r.userID), .init(r.dialect), .init(r.endpoint), .init(r.requestedModel),
-            .init(r.servedModel), .init(r.backend), .init(r.stream), .init(r.outcome.rawValue), .init(r.httpStatus), .init(r.errorType),
-            .init(r.promptTokens), .init(r.completionTokens), .init(r.costMicros), .init(r.startedAt), .init(r.ttftMs),
-            .init(r.durationMs), .init(r.upstreamMs), .init(r.ollamaTotalNs), .init(r.ollamaLoadNs), .init(r.ollamaPromptEvalNs),
-            .init(r.ollamaEvalNs), .init(r.attempts), .init(r.queueWaitMs), .init(r.teamID), .init(r.endUser),
-        ]
+    /// Writes a batch: stages it with `COPY` and folds it with ``foldStaged``, in one transaction on one
+    /// connection, so either all of it is counted or none of it.
+    static func write(_ records: [UsageRecord], to pool: PostgresPool) async throws {
+        try await pool.withConnection { connection in
+            let rows = stagingRows(records)
+            try connection.once("usage_staging") { try $0.query(createStaging) }
+            try connection.transaction { connection in
+                try connection.copy(copyIntoStaging, rows)
+                try connection.query(foldStaged)
+            }
+        }
     }
 }
