@@ -62,22 +62,32 @@ struct UsageSQLTests {
         #expect(Array(staged[0].suffix(UsageSQL.payloadColumns.count)) == Array(repeating: #"\N"#, count: 4))
     }
 
-    @Test func theFoldInsertsOnceAndFoldsOnlyInsertedRows() {
-        let sql = UsageSQL.foldStaged
+    @Test func theInsertSkipsLoggedIDsAndKeepsWhatItInserted() {
+        let sql = UsageSQL.insertStaged(payloads: true)
         #expect(sql.contains("INSERT INTO request_log (\(UsageSQL.columns.joined(separator: ", ")))"))
         #expect(sql.contains("FROM pg_temp.usage_staging"))
         #expect(sql.contains("ON CONFLICT (request_id) DO NOTHING"))
+        #expect(sql.contains("INSERT INTO pg_temp.usage_inserted SELECT * FROM inserted"))
+        #expect(sql.contains("JOIN inserted i ON i.request_id = s.request_id"), "payloads only for rows actually inserted")
+        #expect(!UsageSQL.insertStaged(payloads: false).contains("request_payloads"))
+        #expect(!sql.contains("$1"), "no parameters: the values come through COPY")
+    }
+
+    @Test func theFoldReadsOnlyTheInsertedRows() {
+        let sql = UsageSQL.fold
+        #expect(!sql.contains("usage_staging"), "the fold never reads the staged rows, only those inserted")
+        #expect(sql.contains("FROM pg_temp.usage_inserted AS inserted"))
         #expect(sql.contains("ON CONFLICT (day, key_id, model, user_id, backend, team_id, end_user) DO UPDATE"))
         #expect(sql.contains("UPDATE teams t SET spend_micros = t.spend_micros + s.total"), "team spend comes from the inserted rows")
         #expect(sql.contains("UPDATE end_users e SET spend_micros = e.spend_micros + s.total"))
         #expect(sql.contains("usage_histogram(array_agg(duration_ms), \(LatencyHistogram.sqlBounds))"))
         #expect(sql.contains("usage_hist_add(d.ttft_hist, EXCLUDED.ttft_hist)"))
-        #expect(sql.contains("JOIN inserted i ON i.request_id = s.request_id"), "payloads only for rows actually inserted")
-        #expect(!sql.contains("$1"), "no parameters: the values come through COPY")
+        #expect(UsageSQL.lockFold.hasPrefix("SELECT pg_advisory_xact_lock("), "transaction-scoped: released at commit or rollback")
     }
 
     @Test func theStagingTableEmptiesAtEachCommit() {
         #expect(UsageSQL.createStaging.contains("CREATE TEMP TABLE usage_staging (LIKE request_log"))
         #expect(UsageSQL.createStaging.hasSuffix("ON COMMIT DELETE ROWS"))
+        #expect(UsageSQL.createInserted.hasSuffix("ON COMMIT DELETE ROWS"))
     }
 }

@@ -96,6 +96,38 @@ struct UsageCopyTests {
         #expect(try await pool.query("SELECT count(*) AS c FROM request_payloads").value(0, "c") == "100")
     }
 
+    @Test("Two batches at once, the first failing: the second is released, the first stays queued and is written once later")
+    func concurrentBatchesOneFails() async throws {
+        let (pool, directory) = try await Self.database()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var usage = Self.usage(directory, batchSize: 30)
+        usage.writeConcurrency = 2
+        usage.journalSegmentBytes = 4096
+        let recorder = try UsageRecorder(pool: pool, config: usage, metrics: GatewayMetrics(), logger: TestServices.logger)
+        defer { recorder.journal.close() }
+        let records = Self.records(60, key: UUID().uuidString.lowercased(), payloads: true)
+        for record in records { recorder.record(record) }
+        // PostgreSQL refuses one record of the first batch, until the constraint goes.
+        try await pool.query("ALTER TABLE request_log ADD CONSTRAINT refuse_one CHECK (request_id <> '\(records[10].requestID)')")
+        #expect(await recorder.flush() == false)
+        #expect(recorder.pending == 30)
+        let firstTry = try await pool.query("SELECT request_id FROM request_log").rows.compactMap { $0[0] }
+        #expect(Set(firstTry) == Set(records[30...].map(\.requestID)), "the second batch is in; nothing of the first")
+        #expect(try await pool.query("SELECT sum(requests) AS r FROM usage_daily").value(0, "r") == "30")
+
+        try await pool.query("ALTER TABLE request_log DROP CONSTRAINT refuse_one")
+        #expect(await recorder.flush())
+        #expect(recorder.pending == 0)
+        #expect(recorder.journal.segmentNumbers.isEmpty, "every record was released from the journal")
+        let log = try await pool.query("SELECT count(*) AS c, count(DISTINCT request_id) AS d, sum(cost_micros) AS s FROM request_log")
+        #expect(log.value(0, "c") == "60")
+        #expect(log.value(0, "d") == "60")
+        let daily = try await pool.query("SELECT sum(requests) AS r, sum(cost_micros) AS c FROM usage_daily")
+        #expect(daily.value(0, "r") == "60")
+        #expect(daily.value(0, "c") == log.value(0, "s"))
+        #expect(try await pool.query("SELECT count(*) AS c FROM request_payloads").value(0, "c") == "60")
+    }
+
     /// A fresh migrated database and a journal directory for it.
     private static func database(statementTimeout: Duration? = nil) async throws -> (PostgresPool, String) {
         let pool = PostgresPool(

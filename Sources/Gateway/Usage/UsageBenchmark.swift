@@ -28,7 +28,7 @@ public enum UsageBenchmark {
     public static func run(
         config: GatewayConfig, count: Int, journalDirectory: String, migrationsDirectory: URL, logger: Logger
     ) async throws -> Result {
-        let pool = PostgresPool(configuration: .init(url: config.database.url, maxConnections: 2), logger: logger)
+        let pool = PostgresPool(configuration: .init(url: config.database.url, maxConnections: max(2, config.usage.writeConcurrency)), logger: logger)
         try await Migrator(pool: pool, directory: migrationsDirectory).migrate(logger: logger)
         var usage = config.usage
         usage.journalDir = journalDirectory
