@@ -329,7 +329,8 @@ final class UsageRecorder: Sendable {
         let now = ContinuousClock.now
         for (segment, payload) in read {
             do {
-                entries.append(Entry(record: try decoder.decode(UsageRecord.self, from: Data(payload)), segment: segment, queuedAt: now))
+                let record = try UsageRecord.fromJournalJSON(payload) ?? decoder.decode(UsageRecord.self, from: Data(payload))
+                entries.append(Entry(record: record, segment: segment, queuedAt: now))
             } catch {
                 // A checksummed frame that does not decode was written by something else; it cannot be replayed.
                 logger.error(
