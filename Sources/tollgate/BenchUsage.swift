@@ -37,9 +37,11 @@ struct BenchUsage: AsyncParsableCommand {
         print(
             String(
                 format: "usage pipeline: %d records journaled in %.2f s (%.0f records/s, %.1f MiB of journal); "
-                    + "drained into PostgreSQL in %.2f s: %.0f records/s sustained (batches of %d, %d at once)",
+                    + "drained into PostgreSQL in %.2f s: %.0f records/s sustained (batches of %d, %d at once; "
+                    + "gateway CPU %.1f µs per record)",
                 result.records, result.journalSeconds, result.journalRecordsPerSecond, Double(result.journalBytes) / 1_048_576,
-                result.drainSeconds, result.drainRecordsPerSecond, result.batchSize, config.usage.writeConcurrency
+                result.drainSeconds, result.drainRecordsPerSecond, result.batchSize, config.usage.writeConcurrency,
+                result.drainCPUMicrosPerRecord
             )
         )
     }
