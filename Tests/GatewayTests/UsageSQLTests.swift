@@ -91,3 +91,17 @@ struct UsageSQLTests {
         #expect(UsageSQL.createInserted.hasSuffix("ON COMMIT DELETE ROWS"))
     }
 }
+
+@Suite("UsageRecorder.batchLengths")
+struct UsageBatchLengthTests {
+    @Test func batchesAreBoundedByCountAndByPayloadBytes() {
+        let limit = UsageRecorder.batchPayloadBytes
+        #expect(UsageRecorder.batchLengths(payloadBytes: Array(repeating: 0, count: 5000), batchSize: 2000, batches: 2) == [2000, 2000])
+        #expect(UsageRecorder.batchLengths(payloadBytes: Array(repeating: 0, count: 2500), batchSize: 2000, batches: 4) == [2000, 500])
+        #expect(UsageRecorder.batchLengths(payloadBytes: [Int](), batchSize: 2000, batches: 2) == [])
+        // Payloads of a quarter of the bound: four to a batch.
+        #expect(UsageRecorder.batchLengths(payloadBytes: Array(repeating: limit / 4, count: 10), batchSize: 2000, batches: 3) == [4, 4, 2])
+        // A record larger than the bound goes alone; the small ones around it are not held back.
+        #expect(UsageRecorder.batchLengths(payloadBytes: [10, limit * 2, 10, 10], batchSize: 2000, batches: 3) == [1, 1, 2])
+    }
+}

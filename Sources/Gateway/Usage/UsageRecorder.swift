@@ -207,14 +207,42 @@ final class UsageRecorder: Sendable {
     /// Up to `write_concurrency` batches from the front of the queue, in order.
     private func nextBatches() -> [[Entry]] {
         state.withLock { state in
+            let lengths = Self.batchLengths(
+                payloadBytes: state.queue.lazy.map(\.record.payloadBytes), batchSize: batchSize, batches: writers
+            )
             var batches: [[Entry]] = []
             var rest = state.queue[...]
-            while batches.count < writers && !rest.isEmpty {
-                batches.append(Array(rest.prefix(batchSize)))
-                rest = rest.dropFirst(batchSize)
+            for length in lengths {
+                batches.append(Array(rest.prefix(length)))
+                rest = rest.dropFirst(length)
             }
             return batches
         }
+    }
+
+    /// Payload bytes in one batch at most, besides `batch_size`: with `payload_logging: full` a record can
+    /// carry twice `payload_max_bytes`, and the batch is built in memory before it is sent.
+    static let batchPayloadBytes = 8 << 20
+
+    /// How many records go in each of up to `batches` batches, taken in order from records whose payloads
+    /// have these sizes: `batchSize` each at most, and no more than ``batchPayloadBytes`` of payload unless a
+    /// single record has more (it then goes alone).
+    static func batchLengths(payloadBytes: some Sequence<Int>, batchSize: Int, batches: Int) -> [Int] {
+        var lengths: [Int] = []
+        var length = 0
+        var bytes = 0
+        for size in payloadBytes {
+            if length == batchSize || (length > 0 && bytes + size > batchPayloadBytes) {
+                lengths.append(length)
+                guard lengths.count < batches else { return lengths }
+                length = 0
+                bytes = 0
+            }
+            length += 1
+            bytes += size
+        }
+        if length > 0 { lengths.append(length) }
+        return lengths
     }
 
     /// Writes `batches` at the same time and releases those written; false if any failed.
