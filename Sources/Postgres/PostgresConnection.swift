@@ -7,14 +7,19 @@ import Locking
 ///
 /// The connection owns its `PGconn` and frees it in `deinit`. It is not `Sendable`: one thread at a time.
 public final class PostgresConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// Lets another thread cancel the statement running here (``PostgresCanceller``).
     let canceller: PostgresCanceller
     /// Whether the last failure broke the connection on a statement that is safe to send again on a fresh
     /// one (see ``PostgresPool``): set by ``query(_:_:idempotent:)``, cleared at each lease.
     private(set) var failureIsRetryable = false
     /// Statements run since the connection was leased.
-    private var statementsThisLease = 0
+    var statementsThisLease = 0
+    /// Set when the connection was left in a state no statement can follow (a `COPY` past its deadline):
+    /// it then counts as broken, and the pool discards it.
+    var isAbandoned = false
+    /// Session set-up already done on this connection (``once(_:_:)``).
+    private var setUp: Set<String> = []
 
     /// Opens a connection; throws with libpq's message when it fails.
     /// - Parameters:
@@ -50,12 +55,13 @@ public final class PostgresConnection {
     }
 
     /// False once the server connection broke; the pool then discards this connection.
-    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    public var isHealthy: Bool { !isAbandoned && PQstatus(handle) == CONNECTION_OK }
 
     /// Whether the connection still works, checked without a round trip before it is leased: reads what the
     /// server sent meanwhile, so one that said goodbye (a restart's "terminating connection") or closed the
     /// socket is found dead before a statement is sent on it. libpq's socket is non-blocking, so this never waits.
     func isAliveBeforeUse() -> Bool {
+        guard !isAbandoned else { return false }
         for _ in 0..<3 {
             guard PQstatus(handle) == CONNECTION_OK else { return false }
             guard PQconsumeInput(handle) == 1 else { return false }
@@ -107,12 +113,33 @@ public final class PostgresConnection {
         return try consume(result)
     }
 
+    /// Runs `body` the first time `name` is asked for on this connection (a server session): session set-up
+    /// such as a temporary table. When `body` throws, it runs again next time.
+    public func once(_ name: String, _ body: (PostgresConnection) throws -> Void) rethrows {
+        guard !setUp.contains(name) else { return }
+        try body(self)
+        setUp.insert(name)
+    }
+
+    /// Runs `body` inside `BEGIN … COMMIT`, rolling back when it throws.
+    public func transaction<Result>(_ body: (PostgresConnection) throws -> Result) throws -> Result {
+        try query("BEGIN")
+        do {
+            let result = try body(self)
+            try query("COMMIT")
+            return result
+        } catch {
+            if isHealthy { _ = try? query("ROLLBACK") }
+            throw error
+        }
+    }
+
     /// Runs a script of one or more statements without parameters (migrations only).
     public func execute(script: String) throws {
         _ = try consume(PQexec(handle, script))
     }
 
-    private func consume(_ result: OpaquePointer?) throws -> PostgresRows {
+    func consume(_ result: OpaquePointer?) throws -> PostgresRows {
         guard let result else {
             throw PostgresError(.connectionFailed, message: Self.errorMessage(handle))
         }
@@ -151,7 +178,7 @@ public final class PostgresConnection {
         return Int(String(cString: text)) ?? 0
     }
 
-    private static func errorMessage(_ handle: OpaquePointer) -> String {
+    static func errorMessage(_ handle: OpaquePointer) -> String {
         String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines()
     }
 }

@@ -85,17 +85,7 @@ public final class PostgresPool: Sendable {
     public func transaction<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> Result
     ) async throws -> Result {
-        try await withConnection { connection in
-            try connection.query("BEGIN")
-            do {
-                let result = try body(connection)
-                try connection.query("COMMIT")
-                return result
-            } catch {
-                if connection.isHealthy { _ = try? connection.query("ROLLBACK") }
-                throw error
-            }
-        }
+        try await withConnection { try $0.transaction(body) }
     }
 
     // MARK: Leasing

@@ -17,12 +17,16 @@ struct BenchUsage: AsyncParsableCommand {
     @Option(help: "Synthetic usage records to journal and write.")
     var records = 200_000
 
-    @Option(help: "Records per INSERT (default: usage.batch_size).")
+    @Option(help: "Records per batch (default: usage.batch_size).")
     var batchSize: Int?
+
+    @Option(help: "Batches written at once (default: usage.write_concurrency).")
+    var writeConcurrency: Int?
 
     func run() async throws {
         var config = loadConfigOrExit()
         if let batchSize { config.usage.batchSize = batchSize }
+        if let writeConcurrency { config.usage.writeConcurrency = writeConcurrency }
         GatewayLogging.bootstrap(format: config.log.format, level: "warning")
         let logger = Logger(label: "tollgate")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-bench-journal-\(UUID().uuidString)").path
@@ -33,9 +37,11 @@ struct BenchUsage: AsyncParsableCommand {
         print(
             String(
                 format: "usage pipeline: %d records journaled in %.2f s (%.0f records/s, %.1f MiB of journal); "
-                    + "drained into PostgreSQL in %.2f s: %.0f records/s sustained (batches of %d)",
+                    + "drained into PostgreSQL in %.2f s: %.0f records/s sustained (batches of %d, %d at once; "
+                    + "gateway CPU %.1f µs per record)",
                 result.records, result.journalSeconds, result.journalRecordsPerSecond, Double(result.journalBytes) / 1_048_576,
-                result.drainSeconds, result.drainRecordsPerSecond, result.batchSize
+                result.drainSeconds, result.drainRecordsPerSecond, result.batchSize, config.usage.writeConcurrency,
+                result.drainCPUMicrosPerRecord
             )
         )
     }

@@ -102,7 +102,8 @@ struct ConfigErrorPositionTests {
 
     @Test(arguments: [
         ("database:\n  pool_size: 0\n", 2, "pool_size"),
-        ("usage:\n  batch_size: 5000\n", 2, "batch_size"),
+        ("usage:\n  batch_size: 20000\n", 2, "batch_size"),
+        ("usage:\n  write_concurrency: 0\n", 2, "write_concurrency"),
         ("usage:\n  flush_interval_ms: 1\n", 2, "flush_interval_ms"),
         ("log:\n  format: xml\n", 2, "log.format"),
         ("ollama:\n  base_url: ftp://x\n", 2, "base_url"),

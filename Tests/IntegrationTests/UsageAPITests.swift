@@ -399,8 +399,7 @@ struct UsageAPITests {
         }) { gateway in
             let old = (0..<7).map { Self.oldRecord("req_old_\($0)", daysAgo: 40, payload: $0 % 2 == 0) }
             let recent = (0..<3).map { Self.oldRecord("req_recent_\($0)", daysAgo: 10, payload: true) }
-            let (sql, parameters) = UsageSQL.insert(old + recent)
-            try await gateway.database.query(sql, parameters)
+            try await UsageSQL.write(old + recent, to: gateway.database)
             let oldDay = UsageDay(containing: old[0].startedAt).description
 
             let deadline = ContinuousClock.now + .seconds(15)
@@ -430,9 +429,8 @@ struct UsageAPITests {
     func purgeInBatches() async throws {
         try await GatewayHarness.run { gateway in
             let old = (0..<11).map { Self.oldRecord("req_b_\($0)", daysAgo: 5, payload: true) }
-            let (sql, parameters) = UsageSQL.insert(old)
-            try await gateway.database.query(sql, parameters)
-            try await gateway.database.query(sql, parameters)  // a replay: nothing new
+            try await UsageSQL.write(old, to: gateway.database)
+            try await UsageSQL.write(old, to: gateway.database)  // a replay: nothing new
             let daily = try await gateway.database.query("SELECT requests, duration_hist::text AS h FROM usage_daily WHERE user_id = 'carol'")
             #expect(daily.value(0, "requests") == "11")
             #expect(LatencyHistogram.parse(daily.value(0, "h")).reduce(0, +) == 11)

@@ -65,8 +65,7 @@ struct UsagePipelineTests {
         #expect(first.pending == 120)
         first.journal.close()  // what the kernel does for a killed process: the lock goes, the files stay
         // It had committed a batch whose release never happened (killed in between).
-        let (sql, parameters) = UsageSQL.insert(Array(records.prefix(30)))
-        try await pool.query(sql, parameters)
+        try await UsageSQL.write(Array(records.prefix(30)), to: pool)
         // And its last write was torn.
         let last = try #require(try UsageJournal.segmentNumbers(in: directory).last)
         let handle = try #require(FileHandle(forWritingAtPath: UsageJournal.path(directory, last)))

@@ -67,7 +67,10 @@ struct ConfigValidator {
             ["redis", "command_timeout_ms"], env: nil
         )
         try check(["text", "json"].contains(config.log.format), "log.format must be text or json", ["log", "format"], env: "TOLLGATE_LOG_FORMAT")
-        try check(config.usage.batchSize >= 1 && config.usage.batchSize <= 2000, "usage.batch_size must be from 1 to 2000", ["usage", "batch_size"], env: nil)
+        try check(config.usage.batchSize >= 1 && config.usage.batchSize <= 10000, "usage.batch_size must be from 1 to 10000", ["usage", "batch_size"], env: nil)
+        try check(
+            (1...16).contains(config.usage.writeConcurrency), "usage.write_concurrency must be from 1 to 16", ["usage", "write_concurrency"], env: nil
+        )
         try check(config.usage.flushIntervalMs >= 10, "usage.flush_interval_ms must be at least 10", ["usage", "flush_interval_ms"], env: nil)
         try validateJournal(config.usage)
         try check(

@@ -236,7 +236,7 @@ extension GatewayConfig.ModelAlias: Decodable {
 
 extension GatewayConfig.Usage: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case flush_interval_ms, batch_size, journal_dir, journal_segment_bytes, journal_warn_bytes, journal_max_bytes
+        case flush_interval_ms, batch_size, write_concurrency, journal_dir, journal_segment_bytes, journal_warn_bytes, journal_max_bytes
         case journal_full_policy, journal_fsync, journal_fsync_interval_ms
         case payload_logging, payload_max_bytes, redact_fields, retention_days, retention_interval_s
     }
@@ -246,6 +246,7 @@ extension GatewayConfig.Usage: Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         flushIntervalMs = try c.decodeIfPresent(Int.self, forKey: .flush_interval_ms) ?? flushIntervalMs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batch_size) ?? batchSize
+        writeConcurrency = try c.decodeIfPresent(Int.self, forKey: .write_concurrency) ?? writeConcurrency
         journalDir = try c.decodeIfPresent(String.self, forKey: .journal_dir) ?? journalDir
         journalSegmentBytes = try c.decodeIfPresent(Int.self, forKey: .journal_segment_bytes) ?? journalSegmentBytes
         journalWarnBytes = try c.decodeIfPresent(Int.self, forKey: .journal_warn_bytes) ?? journalWarnBytes

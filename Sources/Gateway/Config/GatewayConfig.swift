@@ -210,8 +210,10 @@ public struct GatewayConfig: Sendable {
     public struct Usage: Sendable {
         /// How often queued usage records are written to PostgreSQL.
         public var flushIntervalMs = 200
-        /// Records per INSERT at most.
-        public var batchSize = 500
+        /// Records per batch (one transaction) at most.
+        public var batchSize = 2000
+        /// Batches written to PostgreSQL at the same time, each on its own connection (of `database.pool_size`).
+        public var writeConcurrency = 2
         /// The usage journal's directory: every record is appended here before it is queued for PostgreSQL,
         /// and replayed from here after a crash. One directory per gateway instance (it is locked).
         /// Relative paths are relative to the working directory; `TOLLGATE_DATA_DIR` sets `<dir>/journal`.

@@ -25,3 +25,8 @@ public struct UsagePayload: Sendable, Equatable, Codable {
         self.truncated = truncated
     }
 }
+
+extension UsageRecord {
+    /// The bytes of the payload's texts (0 without one): what a record adds to a batch beyond its columns.
+    var payloadBytes: Int { (payload?.request?.utf8.count ?? 0) + (payload?.response?.utf8.count ?? 0) }
+}

@@ -13,9 +13,10 @@ import Locking
 ///
 /// ``record(_:)`` appends the record to the ``UsageJournal`` — one `write(2)`; when it returns, the record
 /// survives the process being killed — and then queues it in memory. The service's loop flushes every
-/// `flush_interval_ms`: one statement per batch inserts the `request_log` rows and adds exactly the rows it
-/// inserted into `usage_daily` and the spend columns, so a record written twice is counted once. A committed
-/// batch is released from the journal, which deletes a segment once all its records are released.
+/// `flush_interval_ms`: one transaction per batch (``UsageSQL/write(_:to:)``, up to `write_concurrency` at
+/// once) inserts the `request_log` rows and adds exactly the rows it inserted into `usage_daily` and the
+/// spend columns, so a record written twice is counted once. A committed batch is released from the journal,
+/// which deletes a segment once all its records are released.
 ///
 /// When PostgreSQL is down, records pile up in the journal and the loop retries with backoff until it
 /// returns; nothing needs a restart. The journal is bounded (`journal_max_bytes`): past it, new model
@@ -40,6 +41,8 @@ final class UsageRecorder: Sendable {
     let journal: UsageJournal
     private let pool: PostgresPool
     private let batchSize: Int
+    /// Batches written at the same time.
+    private let writers: Int
     private let flushInterval: Duration
     private let fsyncInterval: Duration?
     private let memoryLimit: Int
@@ -61,6 +64,8 @@ final class UsageRecorder: Sendable {
         var bounds: UsageJournalBounds
         /// Records in `queue` that could not be journaled (the write failed): lost if the process dies.
         var unjournaled = 0
+        /// A read of spilled records from the journal is under way (at most one is).
+        var reading = false
     }
 
     private struct Entry {
@@ -87,6 +92,7 @@ final class UsageRecorder: Sendable {
         self.metrics = metrics
         self.backlog = backlog
         self.batchSize = config.batchSize
+        self.writers = max(1, config.writeConcurrency)
         self.flushInterval = .milliseconds(config.flushIntervalMs)
         self.fsyncInterval = config.journalFsync == .interval ? .milliseconds(config.journalFsyncIntervalMs) : nil
         self.memoryLimit = max(1, memoryLimit)
@@ -170,54 +176,145 @@ final class UsageRecorder: Sendable {
     }
 
     /// Writes everything pending now; returns false if PostgreSQL failed (the records stay pending).
+    ///
+    /// Up to `write_concurrency` batches go at once, each its own transaction. A batch that failed stays
+    /// queued, whatever happened to the others; the next flush writes it again. Spilled records are read
+    /// back from the journal while the queue's records are written.
     @discardableResult
     func flush() async -> Bool {
         defer { reportQueue() }
-        while true {
-            await refill()
-            let batch: [Entry] = state.withLock { state in Array(state.queue.prefix(batchSize)) }
-            guard !batch.isEmpty else { return true }
-            let records = batch.map(\.record)
-            do {
-                try await write(records)
-            } catch {
-                metrics.postgresFailed()
-                logger.warning("usage write failed; will retry", metadata: ["error": "\(String(reflecting: error))", "pending": "\(pending)"])
-                return false
+        return await withTaskGroup(of: Void.self) { readers in
+            while true {
+                if let plan = refillPlan() { readers.addTask { await self.refill(plan) } }
+                let batches = nextBatches()
+                if batches.isEmpty {
+                    // Done, unless a read is under way: then what it queued comes next.
+                    if await readers.next() != nil { continue }
+                    return true
+                }
+                guard await write(batches) else { return false }
             }
-            var released: [UInt64: Int] = [:]
-            for entry in batch { if let segment = entry.segment { released[segment, default: 0] += 1 } }
-            let wasUnjournaled = state.withLock { state in
-                let before = state.unjournaled
-                state.queue.removeFirst(batch.count)
-                state.unjournaled -= batch.count - released.values.reduce(0, +)
-                return before > 0
-            }
-            backlog.remove(records)
-            journal.release(released)
-            journalChanged(appended: false)
-            if wasUnjournaled { updateRefusal() }
-            metrics.usageWritten(batch.count)
         }
     }
 
-    private func write(_ batch: [UsageRecord]) async throws {
-        let (sql, parameters) = UsageSQL.insert(batch)
-        try await pool.query(sql, parameters)
+    /// Up to `write_concurrency` batches from the front of the queue, in order.
+    private func nextBatches() -> [[Entry]] {
+        state.withLock { state in
+            let lengths = Self.batchLengths(
+                payloadBytes: state.queue.lazy.map(\.record.payloadBytes), batchSize: batchSize, batches: writers
+            )
+            var batches: [[Entry]] = []
+            var rest = state.queue[...]
+            for length in lengths {
+                batches.append(Array(rest.prefix(length)))
+                rest = rest.dropFirst(length)
+            }
+            return batches
+        }
+    }
+
+    /// Payload bytes in one batch at most, besides `batch_size`: with `payload_logging: full` a record can
+    /// carry twice `payload_max_bytes`, and the batch is built in memory before it is sent.
+    static let batchPayloadBytes = 8 << 20
+
+    /// How many records go in each of up to `batches` batches, taken in order from records whose payloads
+    /// have these sizes: `batchSize` each at most, and no more than ``batchPayloadBytes`` of payload unless a
+    /// single record has more (it then goes alone).
+    static func batchLengths(payloadBytes: some Sequence<Int>, batchSize: Int, batches: Int) -> [Int] {
+        var lengths: [Int] = []
+        var length = 0
+        var bytes = 0
+        for size in payloadBytes {
+            if length == batchSize || (length > 0 && bytes + size > batchPayloadBytes) {
+                lengths.append(length)
+                guard lengths.count < batches else { return lengths }
+                length = 0
+                bytes = 0
+            }
+            length += 1
+            bytes += size
+        }
+        if length > 0 { lengths.append(length) }
+        return lengths
+    }
+
+    /// Writes `batches` at the same time and releases those written; false if any failed.
+    private func write(_ batches: [[Entry]]) async -> Bool {
+        let failures = await withTaskGroup(of: (Int, (any Error)?).self) { group in
+            for (index, batch) in batches.enumerated() {
+                group.addTask {
+                    do {
+                        try await UsageSQL.write(batch.map(\.record), to: self.pool)
+                        return (index, nil)
+                    } catch {
+                        return (index, error)
+                    }
+                }
+            }
+            var failures: [Int: any Error] = [:]
+            for await (index, error) in group { if let error { failures[index] = error } }
+            return failures
+        }
+        release(batches, except: Set(failures.keys))
+        guard let failure = failures.min(by: { $0.key < $1.key })?.value else { return true }
+        metrics.postgresFailed()
+        logger.warning("usage write failed; will retry", metadata: ["error": "\(String(reflecting: failure))", "pending": "\(pending)"])
+        return false
+    }
+
+    /// `batches` were taken from the front of the queue, in order; those not in `failed` are in PostgreSQL:
+    /// take them out of the queue, the journal and the backlog.
+    private func release(_ batches: [[Entry]], except failed: Set<Int>) {
+        var released: [UInt64: Int] = [:]
+        var written: [UsageRecord] = []
+        var unjournaled = 0
+        for (index, batch) in batches.enumerated() where !failed.contains(index) {
+            for entry in batch {
+                if let segment = entry.segment { released[segment, default: 0] += 1 } else { unjournaled += 1 }
+                written.append(entry.record)
+            }
+        }
+        guard !written.isEmpty else { return }
+        let wasUnjournaled = state.withLock { state in
+            let before = state.unjournaled
+            // Where each batch is now: behind the batches before it that stay (removing from the front is
+            // cheap; a batch behind one that failed is cut out of the middle, which moves the rest).
+            var kept = 0
+            for (index, batch) in batches.enumerated() {
+                guard !failed.contains(index) else {
+                    kept += batch.count
+                    continue
+                }
+                if kept == 0 {
+                    state.queue.removeFirst(batch.count)
+                } else {
+                    let start = state.queue.index(state.queue.startIndex, offsetBy: kept)
+                    state.queue.removeSubrange(start..<state.queue.index(start, offsetBy: batch.count))
+                }
+            }
+            state.unjournaled -= unjournaled
+            return before > 0
+        }
+        backlog.remove(written)
+        journal.release(released)
+        journalChanged(appended: false)
+        if wasUnjournaled { updateRefusal() }
+        metrics.usageWritten(written.count)
     }
 
     // MARK: Reading the journal back
 
-    /// Reads spilled (or replayed) records back into the queue once it is half empty. Off the request path.
-    private func refill() async {
-        guard let plan = refillPlan() else { return }
+    /// Reads spilled (or replayed) records back into the queue (``refillPlan()`` says which), decoding them
+    /// on a blocking-I/O thread. Off the request path.
+    private func refill(_ plan: RefillPlan) async {
         let journal = self.journal
         do {
-            let (records, next) = try await NIOThreadPool.singleton.runIfActive {
-                try journal.read(from: plan.from, to: plan.to, maxRecords: plan.room)
+            try await NIOThreadPool.singleton.runIfActive {
+                let (records, next) = try journal.read(from: plan.from, to: plan.to, maxRecords: plan.room)
+                self.queueRead(records, next: next)
             }
-            queueRead(records, next: next)
         } catch {
+            state.withLock { $0.reading = false }
             logger.error("usage journal cannot be read back; will retry", metadata: ["error": "\(error)"])
         }
     }
@@ -225,13 +322,23 @@ final class UsageRecorder: Sendable {
     /// ``refill()`` in the calling thread, for start-up: the first records are queued before serving.
     private func refillNow() throws {
         guard let plan = refillPlan() else { return }
-        let (records, next) = try journal.read(from: plan.from, to: plan.to, maxRecords: plan.room)
-        queueRead(records, next: next)
+        do {
+            let (records, next) = try journal.read(from: plan.from, to: plan.to, maxRecords: plan.room)
+            queueRead(records, next: next)
+        } catch {
+            state.withLock { $0.reading = false }
+            throw error
+        }
     }
 
-    private func refillPlan() -> (from: UsageJournal.Position, to: UsageJournal.Position, room: Int)? {
+    private typealias RefillPlan = (from: UsageJournal.Position, to: UsageJournal.Position, room: Int)
+
+    /// What to read back, once the queue is half empty and no read is under way; the read is then under way
+    /// until ``queueRead(_:next:)`` (or a failure) ends it.
+    private func refillPlan() -> RefillPlan? {
         state.withLock { state in
-            guard let from = state.spilledFrom, state.queue.count <= memoryLimit / 2 else { return nil }
+            guard let from = state.spilledFrom, !state.reading, state.queue.count <= memoryLimit / 2 else { return nil }
+            state.reading = true
             return (from, journal.end, memoryLimit - state.queue.count)
         }
     }
@@ -243,7 +350,8 @@ final class UsageRecorder: Sendable {
         let now = ContinuousClock.now
         for (segment, payload) in read {
             do {
-                entries.append(Entry(record: try decoder.decode(UsageRecord.self, from: Data(payload)), segment: segment, queuedAt: now))
+                let record = try UsageRecord.fromJournalJSON(payload) ?? decoder.decode(UsageRecord.self, from: Data(payload))
+                entries.append(Entry(record: record, segment: segment, queuedAt: now))
             } catch {
                 // A checksummed frame that does not decode was written by something else; it cannot be replayed.
                 logger.error(
@@ -260,6 +368,7 @@ final class UsageRecorder: Sendable {
         state.withLock { state in
             state.queue.append(contentsOf: entries)
             state.spilledFrom = next == journal.end ? nil : next
+            state.reading = false
         }
         if !undecodable.isEmpty { journal.release(undecodable) }
     }
