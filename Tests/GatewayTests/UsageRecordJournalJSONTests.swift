@@ -6,7 +6,12 @@ import Testing
 /// back to it (nil) whatever it does not recognise.
 @Suite("Usage journal: the fast record reader")
 struct UsageRecordJournalJSONTests {
-    private func journaled(_ record: UsageRecord) throws -> [UInt8] { Array(try UsageRecorder.encoder().encode(record)) }
+    /// The record as the journal holds it: as this version writes it, and as `JSONEncoder` wrote it before.
+    private func journaled(_ record: UsageRecord) throws -> [[UInt8]] {
+        let foundation = JSONEncoder()
+        foundation.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return [UsageRecordJSON.encode(record), Array(try foundation.encode(record))]
+    }
 
     private func records() -> [UsageRecord] {
         var full = fullRecord()
@@ -32,15 +37,16 @@ struct UsageRecordJournalJSONTests {
 
     @Test func readsWhatJSONDecoderReads() throws {
         for record in records() {
-            let bytes = try journaled(record)
-            let fast = try #require(UsageRecord.fromJournalJSON(bytes), "\(record.requestID) not read")
-            let slow = try UsageRecorder.decoder().decode(UsageRecord.self, from: Data(bytes))
-            // NaN is not equal to itself: compare the NaN field apart.
-            #expect(fast.upstreamMs?.isNaN == slow.upstreamMs?.isNaN)
-            var (a, b) = (fast, slow)
-            if a.upstreamMs?.isNaN == true { (a.upstreamMs, b.upstreamMs) = (nil, nil) }
-            #expect(a == b, "\(record.requestID)")
-            if record.upstreamMs?.isNaN != true { #expect(fast == record) }
+            for bytes in try journaled(record) {
+                let fast = try #require(UsageRecord.fromJournalJSON(bytes), "\(record.requestID) not read")
+                let slow = try UsageRecordJSON.decoder().decode(UsageRecord.self, from: Data(bytes))
+                // NaN is not equal to itself: compare the NaN field apart.
+                #expect(fast.upstreamMs?.isNaN == slow.upstreamMs?.isNaN)
+                var (a, b) = (fast, slow)
+                if a.upstreamMs?.isNaN == true { (a.upstreamMs, b.upstreamMs) = (nil, nil) }
+                #expect(a == b, "\(record.requestID)")
+                if record.upstreamMs?.isNaN != true { #expect(fast == record) }
+            }
         }
     }
 
@@ -57,17 +63,18 @@ struct UsageRecordJournalJSONTests {
     }
 
     @Test func leavesToJSONDecoderWhatItDoesNotRecognise() throws {
-        let good = try journaled(fullRecord())
-        let text = String(decoding: good, as: UTF8.self)
-        let broken = [
-            text.replacingOccurrences(of: #""request_id":"req_full","#, with: ""),  // a required field missing
-            text.replacingOccurrences(of: #""http_status":200"#, with: #""http_status":"200""#),  // a string for a number
-            text.replacingOccurrences(of: #""outcome":"upstream_error""#, with: #""outcome":"exploded""#),
-            text.replacingOccurrences(of: #""prompt_tokens":12"#, with: #""prompt_tokens":12.5"#),
-            "[1,2]", "{", "",
-        ]
-        for variant in broken {
-            #expect(UsageRecord.fromJournalJSON(Array(variant.utf8)) == nil, "\(variant.prefix(60))")
+        for good in try journaled(fullRecord()) {
+            let text = String(decoding: good, as: UTF8.self)
+            let broken = [
+                text.replacingOccurrences(of: #""request_id":"req_full","#, with: ""),  // a required field missing
+                text.replacingOccurrences(of: #""http_status":200"#, with: #""http_status":"200""#),  // a string for a number
+                text.replacingOccurrences(of: #""outcome":"upstream_error""#, with: #""outcome":"exploded""#),
+                text.replacingOccurrences(of: #""prompt_tokens":12"#, with: #""prompt_tokens":12.5"#),
+                "[1,2]", "{", "",
+            ]
+            for variant in broken {
+                #expect(UsageRecord.fromJournalJSON(Array(variant.utf8)) == nil, "\(variant.prefix(60))")
+            }
         }
     }
 }

@@ -2,7 +2,8 @@ import Dialects
 import Foundation
 
 extension UsageRecord {
-    /// Reads a record back from the JSON the journal holds (what `UsageRecorder.encoder()` wrote), through
+    /// Reads a record back from the JSON the journal holds (what ``UsageRecordJSON/encode(_:)`` writes, and
+    /// Foundation's `JSONEncoder` wrote before it), through
     /// `Dialects.JSONParser` instead of Foundation's `JSONDecoder`, which costs several times more per record:
     /// it was the largest share of the gateway's CPU while a backlog drains.
     ///
