@@ -109,7 +109,9 @@ struct DailyActivity: UsageAnswer {
             json.member("model_groups")
             json.raw("{}")
             json.member("models")
-            json.object(models) { json, _, model in Self.entry(model.metrics, keys: model.keys, to: &json) { json, key, sums in keyEntry(key, sums, to: &json) } }
+            json.object(models) { json, _, model in
+                Self.entry(model.metrics, keys: model.keys, to: &json) { json, key, sums in keyEntry(key, sums, to: &json) }
+            }
             json.member("providers")
             json.raw("{")
             json.member("ollama", first: true)
