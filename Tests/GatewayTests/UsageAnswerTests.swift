@@ -52,7 +52,7 @@ struct UsageAnswerTests {
 
     @Test func payloadIsAbsentNullOrEmbedded() {
         var entry = Self.entry()
-        entry.payload = .none
+        entry.payload = .notLogged
         #expect(entry.jsonText.contains(#""ollama_total_ns":1400000000,"payload":null,"prompt_tokens":12"#))
         let body = SpendLogPayload.Body(stored: #"{"messages":[{"role":"user"}]}"#)
         let cut = SpendLogPayload.Body(stored: #"{"messages":[{"ro"#)

@@ -59,7 +59,7 @@ struct SpendLogEntry: UsageAnswer {
         /// No `payload` member at all.
         case notAsked
         /// `"payload": null`: nothing was logged for this request.
-        case none
+        case notLogged
         case logged(SpendLogPayload)
     }
 
@@ -116,7 +116,7 @@ struct SpendLogEntry: UsageAnswer {
         json.optionalInt(ollamaTotalNs)
         switch payload {
         case .notAsked: break
-        case .none:
+        case .notLogged:
             json.member("payload")
             json.raw("null")
         case .logged(let logged):

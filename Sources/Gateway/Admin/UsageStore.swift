@@ -111,7 +111,7 @@ struct UsageStore: Sendable {
                             response: row.text("payload_response").map(SpendLogPayload.Body.init(stored:)), truncated: row.bool("payload_truncated")
                         )
                     )
-                } ?? .none
+                } ?? .notLogged
         }
         return entry
     }
