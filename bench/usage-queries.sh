@@ -7,6 +7,7 @@
 # the gateway's writer does), starts `tollgate serve` and times, each as the median of BENCH_RUNS runs:
 #   spend/logs first page   one key over the last 30 days, limit=100
 #   spend/logs deep page    the same, 100 rows from a cursor ~6,000 rows deep
+#   spend/logs big page     the same, limit=1000 (the largest page: JSON writing dominates)
 #   usage by day            /usage?group_by=day over the 90 days (all keys)
 #   usage by key,model      /usage?group_by=key,model over the 90 days
 # and then the dashboard's pages (signed in with the master key) on the same data: overview (24 h, 30 d),
@@ -157,6 +158,7 @@ mkdir -p "$RESULTS"
   printf '%-58s %10s\n' "query" "ms"
   printf '%-58s %10s\n' "/spend/logs one key, one month, first page (100)" "$(time_ms "$LOGS&limit=100")"
   printf '%-58s %10s\n' "/spend/logs one key, one month, page 6,000 rows deep (100)" "$(time_ms "$LOGS&limit=100&cursor=$CURSOR")"
+  printf '%-58s %10s\n' "/spend/logs one key, one month, first page (1,000)" "$(time_ms "$LOGS&limit=1000")"
   printf '%-58s %10s\n' "/spend/logs all keys, first page (100)" "$(time_ms "/spend/logs?limit=100")"
   printf '%-58s %10s\n' "/spend/logs one user, one month, first page (100)" "$(time_ms "/spend/logs?user_id=user-3&start_date=$MONTH_AGO&limit=100")"
   printf '%-58s %10s\n' "/usage?group_by=day, 90 days" "$(time_ms "/usage?group_by=day&start_date=$QUARTER_AGO&end_date=$TODAY")"

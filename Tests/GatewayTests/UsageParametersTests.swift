@@ -115,23 +115,4 @@ struct UsageParametersTests {
         #expect(try await UsageParameters(query: [:]).keyID(resolve: lookup) == nil)
         await #expect(throws: GatewayError.self) { try await UsageParameters(query: ["api_key": "my-key"]).keyID(resolve: lookup) }
     }
-
-    @Test func csvQuotesAndDefusesFormulas() {
-        let csv = UsageCSV.render(header: ["a", "b", "c", "d"], rows: [[Int64(3), "x,y", nil, 0.5], ["=cmd()", "say \"hi\"", 2.0, "plain"]])
-        #expect(csv == "a,b,c,d\r\n3,\"x,y\",,0.5\r\n'=cmd(),\"say \"\"hi\"\"\",2,plain\r\n")
-    }
-}
-
-@Suite("UsageJSON")
-struct UsageJSONTests {
-    @Test func writesSortedKeysAndEscapes() throws {
-        let value: [String: Any] = [
-            "b": [1, Int64(2), 2.5, true, NSNull(), "x\"y\\z\n\u{1}é"], "a": ["z": RawJSON(text: #"{"k":[1]}"#), "m": [String: Any]()],
-            "c": Double.nan,
-        ]
-        let text = UsageJSON.encode(value)
-        #expect(text == #"{"a":{"m":{},"z":{"k":[1]}},"b":[1,2,2.5,true,null,"x\"y\\z\n\u0001é"],"c":null}"#)
-        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect((parsed["b"] as? [Any])?.last as? String == "x\"y\\z\n\u{1}é")
-    }
 }

@@ -4,21 +4,20 @@ import Foundation
 /// comma, quote or line break. Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first)
 /// gets a leading `'`, since key aliases and user ids are free text.
 enum UsageCSV {
-    static func render(header: [String], rows: [[Any?]]) -> String {
-        var lines = [header.map { field(.some($0)) }.joined(separator: ",")]
+    static func render(header: [String], rows: [[UsageCell]]) -> String {
+        var lines = [header.map { field(.text($0)) }.joined(separator: ",")]
         lines.reserveCapacity(rows.count + 1)
         for row in rows { lines.append(row.map(field).joined(separator: ",")) }
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func field(_ value: Any?) -> String {
+    /// A field: nothing for a null, whole numbers without a fraction (`2`, not `2.0`).
+    static func field(_ value: UsageCell) -> String {
         switch value {
-        case nil: return ""
-        case let number as Int64: return String(number)
-        case let number as Int: return String(number)
-        case let number as Double: return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        case let text as String: return quoted(text)
-        case let value?: return quoted("\(value)")
+        case .text(nil), .number(nil): return ""
+        case .integer(let number): return String(number)
+        case .number(let number?): return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .text(let text?): return quoted(text)
         }
     }
 

@@ -1,7 +1,4 @@
-import Dialects
-import Foundation
 import Hummingbird
-import Postgres
 
 /// `GET /spend/logs`: the request log, newest first, one page at a time. Master key only.
 ///
@@ -22,19 +19,11 @@ struct UsageSpendLogRoutes: Sendable {
     let store: UsageStore
 
     @Sendable func logs(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let page = try await page(UsageParameters(request))
-        return UsageJSON.response(["data": page.data, "next_cursor": page.nextCursor ?? NSNull(), "has_more": page.hasMore])
-    }
-
-    /// One page of the log: its rows (as ``entry(_:payloads:)`` shapes them), the cursor of the next page.
-    struct Page {
-        var data: [[String: Any]]
-        var nextCursor: String?
-        var hasMore: Bool { nextCursor != nil }
+        try await page(UsageParameters(request)).response()
     }
 
     /// Reads the page `parameters` ask for; the dashboard's request log calls this with its own query.
-    func page(_ parameters: UsageParameters) async throws -> Page {
+    func page(_ parameters: UsageParameters) async throws -> SpendLogPage {
         let limit = try parameters.integer("limit", in: 1...Self.maxLimit, default: Self.defaultLimit)
         var filter = UsageStore.LogFilter()
         filter.keyID = try await parameters.keyID { try await store.keyID(hash: $0) }
@@ -65,90 +54,6 @@ struct UsageSpendLogRoutes: Sendable {
             }
             filter.cursor = cursor
         }
-        let payloads = try parameters.flag("include_payload")
-
-        // One row more than asked tells whether another page exists.
-        let rows = try await store.logPage(filter, limit: limit + 1, payloads: payloads)
-        let count = min(rows.count, limit)
-        var data: [[String: Any]] = []
-        data.reserveCapacity(count)
-        for index in 0..<count { data.append(Self.entry(rows.row(index), payloads: payloads)) }
-        var nextCursor: String?
-        if rows.count > limit, count > 0 {
-            let last = rows.row(count - 1)
-            nextCursor = SpendLogCursor(startedAtMicros: last.int("started_us"), requestID: last.text("request_id") ?? "").encoded
-        }
-        return Page(data: data, nextCursor: nextCursor)
-    }
-
-    /// One log row in LiteLLM's SpendLogs names plus Tollgate's columns.
-    static func entry(_ row: UsageRow, payloads: Bool) -> [String: Any] {
-        let startedMicros = row.int("started_us")
-        let durationMs = row.double("duration_ms") ?? 0
-        let ttftMs = row.double("ttft_ms")
-        let prompt = row.int("prompt_tokens")
-        let completion = row.int("completion_tokens")
-        let cost = row.int("cost_micros")
-        let endpoint = row.text("endpoint") ?? ""
-        var entry: [String: Any] = [
-            // LiteLLM's names.
-            "request_id": row.json("request_id"),
-            "call_type": endpoint.contains("embed") ? "aembedding" : "acompletion",
-            "api_key": row.json("key_hash"),
-            "key_alias": row.json("key_alias"),
-            "spend": Double(cost) / 1_000_000,
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-            "startTime": UsageTime.rfc3339(micros: startedMicros),
-            "endTime": UsageTime.rfc3339(micros: startedMicros + Int64((durationMs * 1000).rounded())),
-            "completionStartTime": ttftMs.map { UsageTime.rfc3339(micros: startedMicros + Int64(($0 * 1000).rounded())) as Any } ?? NSNull(),
-            "request_duration_ms": durationMs,
-            "model": row.text("served_model") ?? row.json("requested_model"),
-            "model_group": row.json("requested_model"),
-            "custom_llm_provider": "ollama",
-            "api_base": row.json("backend"),
-            "user": row.text("user_id") ?? "",
-            // Tollgate's columns.
-            "key_id": row.json("key_id"),
-            "user_id": row.json("user_id"),
-            "team_id": row.json("team_id"),
-            "end_user": row.json("end_user"),
-            "dialect": row.json("dialect"),
-            "endpoint": endpoint,
-            "requested_model": row.json("requested_model"),
-            "served_model": row.json("served_model"),
-            "stream": row.bool("stream"),
-            "status": row.json("status"),
-            "http_status": row.int("http_status"),
-            "error_type": row.json("error_type"),
-            "cost_micros": cost,
-            "started_at": UsageTime.rfc3339(micros: startedMicros),
-            "ttft_ms": ttftMs.map { $0 as Any } ?? NSNull(),
-            "duration_ms": durationMs,
-            "upstream_ms": row.jsonDouble("upstream_ms"),
-            "ollama_total_ns": row.jsonNumber("ollama_total_ns"),
-            "ollama_load_ns": row.jsonNumber("ollama_load_ns"),
-            "ollama_prompt_eval_ns": row.jsonNumber("ollama_prompt_eval_ns"),
-            "ollama_eval_ns": row.jsonNumber("ollama_eval_ns"),
-        ]
-        if payloads {
-            entry["payload"] =
-                row.text("payload_mode").map { mode -> Any in
-                    [
-                        "mode": mode,
-                        "request": Self.jsonOrText(row.text("payload_request")),
-                        "response": Self.jsonOrText(row.text("payload_response")),
-                        "truncated": row.bool("payload_truncated"),
-                    ]
-                } ?? NSNull()
-        }
-        return entry
-    }
-
-    /// Stored payload text as JSON when it parses (it does unless it was cut), else as a string.
-    private static func jsonOrText(_ text: String?) -> Any {
-        guard let text else { return NSNull() }
-        return JSONText.decode(text) != nil ? RawJSON(text: text) : text
+        return try await store.logPage(filter, limit: limit, payloads: try parameters.flag("include_payload"))
     }
 }

@@ -17,7 +17,7 @@ extension UsageStore {
     /// the whole window (its `start` is `from`). Reads only the rows of the window, through the `started_at`
     /// index: about a day of log for the dashboard's 24 h view (`usage_daily` holds whole days only).
     func hourly(from: Date, until: Date) async throws -> (hours: [Hour], total: Hour) {
-        let rows = try await pool.query(
+        let rows = UsageColumns(try await pool.query(
             """
             SELECT extract(epoch FROM date_trunc('hour', started_at))::bigint AS hour, count(*) AS requests,
                    count(*) FILTER (WHERE status <> 'ok') AS failed, sum(prompt_tokens + completion_tokens)::bigint AS tokens,
@@ -27,7 +27,7 @@ extension UsageStore {
             GROUP BY GROUPING SETS ((date_trunc('hour', started_at)), ()) ORDER BY 1 NULLS LAST
             """,
             [PostgresValue(from), PostgresValue(until)]
-        )
+        ))
         var hours: [Hour] = []
         var total = Hour(start: from, requests: 0, failed: 0, tokens: 0, costMicros: 0)
         for index in 0..<rows.count {

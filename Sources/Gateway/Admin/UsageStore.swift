@@ -30,8 +30,9 @@ struct UsageStore: Sendable {
     }
 
     /// One page of the request log, newest first (`started_at DESC, request_id DESC`), at most `limit` rows,
-    /// each with its key's hash and alias, and its payload when `payloads` is set.
-    func logPage(_ filter: LogFilter, limit: Int, payloads: Bool) async throws -> PostgresRows {
+    /// each with its key's hash and alias, and its payload when `payloads` is set; with the cursor of the
+    /// next page when there are more rows (one row more than asked is read to tell).
+    func logPage(_ filter: LogFilter, limit: Int, payloads: Bool) async throws -> SpendLogPage {
         var conditions: [String] = []
         var values: [PostgresValue] = []
         func bind(_ value: PostgresValue) -> String {
@@ -71,13 +72,48 @@ struct UsageStore: Sendable {
             SELECT r.*, (extract(epoch FROM r.started_at) * 1000000)::bigint AS started_us, k.key_hash, k.alias AS key_alias\(payloadColumns)
             FROM (
                 SELECT * FROM request_log \(whereClause)
-                ORDER BY started_at DESC, request_id DESC LIMIT \(bind(PostgresValue(limit)))
+                ORDER BY started_at DESC, request_id DESC LIMIT \(bind(PostgresValue(limit + 1)))
             ) r
             LEFT JOIN api_keys k ON k.id = (CASE WHEN r.key_id ~ '^[0-9a-fA-F-]{36}$' THEN r.key_id::uuid END)
             \(payloadJoin)
             ORDER BY r.started_at DESC, r.request_id DESC
             """
-        return try await pool.query(sql, values)
+        let result = UsageColumns(try await pool.query(sql, values))
+        let count = min(result.count, limit)
+        var entries: [SpendLogEntry] = []
+        entries.reserveCapacity(count)
+        for index in 0..<count { entries.append(Self.entry(result.row(index), payloads: payloads)) }
+        var nextCursor: String?
+        if result.count > limit, let last = entries.last {
+            nextCursor = SpendLogCursor(startedAtMicros: last.startedMicros, requestID: last.requestID ?? "").encoded
+        }
+        return SpendLogPage(entries: entries, nextCursor: nextCursor)
+    }
+
+    private static func entry(_ row: UsageColumns.Row, payloads: Bool) -> SpendLogEntry {
+        var entry = SpendLogEntry(
+            requestID: row.text("request_id"), keyID: row.text("key_id"), keyHash: row.text("key_hash"), keyAlias: row.text("key_alias"),
+            userID: row.text("user_id"), teamID: row.text("team_id"), endUser: row.text("end_user"), dialect: row.text("dialect"),
+            endpoint: row.text("endpoint") ?? "", requestedModel: row.text("requested_model"), servedModel: row.text("served_model"),
+            backend: row.text("backend"), stream: row.bool("stream"), status: row.text("status"), httpStatus: row.int("http_status"),
+            errorType: row.text("error_type"), promptTokens: row.int("prompt_tokens"), completionTokens: row.int("completion_tokens"),
+            costMicros: row.int("cost_micros"), startedMicros: row.int("started_us"), durationMs: row.double("duration_ms") ?? 0,
+            ttftMs: row.double("ttft_ms"), upstreamMs: row.double("upstream_ms"), ollamaTotalNs: row.optionalInt("ollama_total_ns"),
+            ollamaLoadNs: row.optionalInt("ollama_load_ns"), ollamaPromptEvalNs: row.optionalInt("ollama_prompt_eval_ns"),
+            ollamaEvalNs: row.optionalInt("ollama_eval_ns")
+        )
+        if payloads {
+            entry.payload =
+                row.text("payload_mode").map { mode in
+                    .logged(
+                        SpendLogPayload(
+                            mode: mode, request: row.text("payload_request").map(SpendLogPayload.Body.init(stored:)),
+                            response: row.text("payload_response").map(SpendLogPayload.Body.init(stored:)), truncated: row.bool("payload_truncated")
+                        )
+                    )
+                } ?? .notLogged
+        }
+        return entry
     }
 
     // MARK: Daily aggregates
@@ -95,7 +131,8 @@ struct UsageStore: Sendable {
 
     /// `usage_daily` summed per `dimensions` (all of it when empty), ordered by the dimensions, with
     /// the summed latency histograms when `histograms` is set, and the key's hash and alias when grouped by key.
-    func aggregate(_ filter: DailyFilter, by dimensions: [UsageDimension], histograms: Bool) async throws -> PostgresRows {
+    /// Group values are as stored (`''` for "none").
+    func aggregate(_ filter: DailyFilter, by dimensions: [UsageDimension], histograms: Bool) async throws -> [UsageAggregate] {
         var values: [PostgresValue] = [.text(filter.days.lowerBound.description), .text(filter.days.upperBound.description)]
         func bind(_ value: String) -> String {
             values.append(.text(value))
@@ -132,38 +169,57 @@ struct UsageStore: Sendable {
             WHERE \(conditions.joined(separator: " AND "))
             \(groupNames.isEmpty ? "" : "GROUP BY " + groupNames.joined(separator: ", "))
             """
-        guard dimensions.contains(.key) else {
-            return try await pool.query(grouped + (groupNames.isEmpty ? "" : " ORDER BY " + groupNames.joined(separator: ", ")), values)
-        }
-        let sql = """
+        let sql =
+            dimensions.contains(.key)
+            ? """
             SELECT g.*, k.key_hash, k.alias AS key_alias
             FROM (\(grouped)) g
             LEFT JOIN api_keys k ON k.id = (CASE WHEN g.key_id ~ '^[0-9a-fA-F-]{36}$' THEN g.key_id::uuid END)
             ORDER BY \(groupNames.map { "g." + $0 }.joined(separator: ", "))
             """
-        return try await pool.query(sql, values)
+            : grouped + (groupNames.isEmpty ? "" : " ORDER BY " + groupNames.joined(separator: ", "))
+        let result = UsageColumns(try await pool.query(sql, values))
+        return (0..<result.count).map { index in
+            let row = result.row(index)
+            let group = UsageGroup(
+                day: row.text("day"), keyID: row.text("key_id"), keyHash: row.text("key_hash"), keyAlias: row.text("key_alias"),
+                userID: row.text("user_id"), model: row.text("model"), backend: row.text("backend"), teamID: row.text("team_id"),
+                endUser: row.text("end_user")
+            )
+            let sums = UsageTotals(
+                requests: row.int("requests"), ok: row.int("ok"), failed: row.int("failed"), promptTokens: row.int("prompt_tokens"),
+                completionTokens: row.int("completion_tokens"), costMicros: row.int("cost_micros"),
+                durationMsSum: row.double("duration_ms_sum") ?? 0, durationHistogram: LatencyHistogram.parse(row.text("duration_hist")),
+                ttftHistogram: LatencyHistogram.parse(row.text("ttft_hist"))
+            )
+            return UsageAggregate(group: group, sums: sums)
+        }
     }
 }
 
-extension PostgresRows {
-    /// Column values of one row by name, for building JSON from text results.
-    func row(_ index: Int) -> UsageRow {
-        UsageRow(values: Dictionary(zip(columns, rows[index])) { first, _ in first })
+/// A query result read by column name, the names looked up once per result (the first column of a name wins).
+struct UsageColumns {
+    private let result: PostgresRows
+    private let indices: [String: Int]
+
+    init(_ result: PostgresRows) {
+        self.result = result
+        indices = Dictionary(result.columns.enumerated().map { ($0.element, $0.offset) }) { first, _ in first }
     }
-}
 
-/// One result row, read by column name with the types the usage API answers in.
-struct UsageRow {
-    let values: [String: String?]
+    var count: Int { result.count }
 
-    func text(_ column: String) -> String? { values[column] ?? nil }
-    func int(_ column: String) -> Int64 { text(column).flatMap { Int64($0) } ?? 0 }
-    func optionalInt(_ column: String) -> Int64? { text(column).flatMap { Int64($0) } }
-    func double(_ column: String) -> Double? { text(column).flatMap { Double($0) } }
-    func bool(_ column: String) -> Bool { text(column) == "t" || text(column) == "true" }
+    func row(_ index: Int) -> Row { Row(values: result.rows[index], indices: indices) }
 
-    /// The text value, or JSON null.
-    func json(_ column: String) -> Any { text(column) ?? NSNull() }
-    func jsonNumber(_ column: String) -> Any { optionalInt(column).map { $0 as Any } ?? NSNull() }
-    func jsonDouble(_ column: String) -> Any { double(column).map { $0 as Any } ?? NSNull() }
+    /// One row's values, read with the types the usage API answers in.
+    struct Row {
+        let values: [String?]
+        let indices: [String: Int]
+
+        func text(_ column: String) -> String? { indices[column].flatMap { values[$0] } }
+        func int(_ column: String) -> Int64 { optionalInt(column) ?? 0 }
+        func optionalInt(_ column: String) -> Int64? { text(column).flatMap { Int64($0) } }
+        func double(_ column: String) -> Double? { text(column).flatMap { Double($0) } }
+        func bool(_ column: String) -> Bool { text(column) == "t" || text(column) == "true" }
+    }
 }

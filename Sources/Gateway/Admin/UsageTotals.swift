@@ -1,4 +1,4 @@
-import Foundation
+import Dialects
 
 /// Summed usage of some `usage_daily` rows, and what the usage API reports of it.
 struct UsageTotals {
@@ -11,21 +11,6 @@ struct UsageTotals {
     var durationMsSum: Double = 0
     var durationHistogram: [Int64] = []
     var ttftHistogram: [Int64] = []
-
-    init() {}
-
-    /// Reads the sums of an aggregate row (``UsageStore/aggregate(_:by:histograms:)``).
-    init(_ row: UsageRow) {
-        requests = row.int("requests")
-        ok = row.int("ok")
-        failed = row.int("failed")
-        promptTokens = row.int("prompt_tokens")
-        completionTokens = row.int("completion_tokens")
-        costMicros = row.int("cost_micros")
-        durationMsSum = row.double("duration_ms_sum") ?? 0
-        durationHistogram = LatencyHistogram.parse(row.text("duration_hist"))
-        ttftHistogram = LatencyHistogram.parse(row.text("ttft_hist"))
-    }
 
     mutating func add(_ other: UsageTotals) {
         requests += other.requests
@@ -42,27 +27,39 @@ struct UsageTotals {
     var totalTokens: Int64 { promptTokens + completionTokens }
     var spend: Double { Double(costMicros) / 1_000_000 }
 
-    /// The metric columns of `/usage`, in their CSV order. Latencies are milliseconds (nil: no samples).
-    var metrics: [(name: String, value: Any?)] {
-        [
-            ("requests", requests), ("ok", ok), ("failed", failed),
-            ("prompt_tokens", promptTokens), ("completion_tokens", completionTokens), ("total_tokens", totalTokens),
-            ("spend", spend), ("cost_micros", costMicros),
-            ("avg_latency_ms", requests > 0 ? Self.rounded(durationMsSum / Double(requests)) : nil),
-            ("latency_p50_ms", Self.percentile(0.50, durationHistogram)),
-            ("latency_p95_ms", Self.percentile(0.95, durationHistogram)),
-            ("latency_p99_ms", Self.percentile(0.99, durationHistogram)),
-            ("ttft_p50_ms", Self.percentile(0.50, ttftHistogram)),
-        ]
+    /// What `/usage` reports of these sums. Latencies are milliseconds (nil: no samples).
+    var metrics: UsageMetrics {
+        UsageMetrics(
+            requests: requests, ok: ok, failed: failed, promptTokens: promptTokens, completionTokens: completionTokens,
+            spend: spend, costMicros: costMicros,
+            avgLatencyMs: requests > 0 ? Self.rounded(durationMsSum / Double(requests)) : nil,
+            latencyP50Ms: Self.percentile(0.50, durationHistogram), latencyP95Ms: Self.percentile(0.95, durationHistogram),
+            latencyP99Ms: Self.percentile(0.99, durationHistogram), ttftP50Ms: Self.percentile(0.50, ttftHistogram)
+        )
     }
 
     /// LiteLLM's SpendMetrics (`/…/daily/activity`); Tollgate has no prompt cache, so those counts are 0.
-    var spendMetrics: [String: Any] {
-        [
-            "spend": spend, "prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": totalTokens,
-            "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0,
-            "api_requests": requests, "successful_requests": ok, "failed_requests": failed,
-        ]
+    func writeSpendMetrics(to json: inout JSONWriter) {
+        json.raw("{")
+        json.member("api_requests", first: true)
+        json.int(requests)
+        json.member("cache_creation_input_tokens")
+        json.int(0)
+        json.member("cache_read_input_tokens")
+        json.int(0)
+        json.member("completion_tokens")
+        json.int(completionTokens)
+        json.member("failed_requests")
+        json.int(failed)
+        json.member("prompt_tokens")
+        json.int(promptTokens)
+        json.member("spend")
+        json.number(spend)
+        json.member("successful_requests")
+        json.int(ok)
+        json.member("total_tokens")
+        json.int(totalTokens)
+        json.raw("}")
     }
 
     private static func percentile(_ fraction: Double, _ histogram: [Int64]) -> Double? {

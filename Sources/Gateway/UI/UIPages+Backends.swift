@@ -8,16 +8,16 @@ extension UIPages {
     @Sendable func backends(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
         let today = UsageDay(containing: routes.now()).description
         let report = try await routes.usage.report(UsageParameters(query: ["start_date": today, "end_date": today, "group_by": "backend"]))
-        var latency: [String: [(name: String, value: Any?)]] = [:]
-        for row in report.table { if let name = Self.value(row, "backend") as? String { latency[name] = row } }
+        var latency: [String: UsageMetrics] = [:]
+        for row in report.rows { if let name = row.group.backend { latency[name] = row.metrics } }
         let cells = routes.fleet.report().map { backend -> [HTML] in
-            let row = latency[backend.name] ?? []
+            let metrics = latency[backend.name]
             let state: HTML =
                 backend.status == "up" ? "<span class=\"badge good\">up</span>" : "<span class=\"badge bad\">\(backend.status.replacingOccurrences(of: "_", with: " "))</span>"
             return [
                 "<code>\(backend.name)</code>", state, "\(String(backend.inFlight))", "\(String(backend.models))",
-                "\(UIFormat.integer(Self.value(row, "requests") as? Int64 ?? 0))",
-                "\(UIFormat.milliseconds(Self.value(row, "latency_p50_ms") as? Double)) / \(UIFormat.milliseconds(Self.value(row, "latency_p95_ms") as? Double))",
+                "\(UIFormat.integer(metrics?.requests ?? 0))",
+                "\(UIFormat.milliseconds(metrics?.latencyP50Ms)) / \(UIFormat.milliseconds(metrics?.latencyP95Ms))",
             ]
         }
         let loaded = routes.fleet.runningEntries().compactMap { $0["name"]?.string }

@@ -12,19 +12,17 @@ extension UIPages {
         var query = page.query.filter { Self.logFilters.contains($0.key) || $0.key == "cursor" }
         query["limit"] = "50"
         let result = try await routes.logs.page(UsageParameters(query: query))
-        let rows = result.data.map { entry -> [HTML] in
-            let id = entry.text("request_id") ?? ""
-            let status = entry.text("status") ?? ""
-            return [
-                "<a href=\"\(UILayout.path("/ui/log", id))\">\(Self.logTime(entry, zone: page.zone))</a>",
-                "\(entry.text("key_alias") ?? entry.text("key_id") ?? "–")",
-                "\(entry.text("user_id") ?? "–")",
-                "<code>\(entry.text("requested_model") ?? "–")</code>",
-                Self.statusBadge(status, http: entry.text("http_status")),
-                "\(UIFormat.integer(entry.integer("prompt_tokens") ?? 0)) / \(UIFormat.integer(entry.integer("completion_tokens") ?? 0))",
-                "\(UIFormat.dollars(micros: entry.integer("cost_micros") ?? 0))",
-                "\(UIFormat.milliseconds((entry["ttft_ms"] as? NSNumber)?.doubleValue))",
-                "\(UIFormat.milliseconds((entry["duration_ms"] as? NSNumber)?.doubleValue))",
+        let rows = result.entries.map { entry -> [HTML] in
+            [
+                "<a href=\"\(UILayout.path("/ui/log", entry.requestID ?? ""))\">\(Self.logTime(entry, zone: page.zone))</a>",
+                "\(entry.keyAlias ?? entry.keyID ?? "–")",
+                "\(entry.userID ?? "–")",
+                "<code>\(entry.requestedModel ?? "–")</code>",
+                Self.statusBadge(entry),
+                "\(UIFormat.integer(entry.promptTokens)) / \(UIFormat.integer(entry.completionTokens))",
+                "\(UIFormat.dollars(micros: entry.costMicros))",
+                "\(UIFormat.milliseconds(entry.ttftMs))",
+                "\(UIFormat.milliseconds(entry.durationMs))",
             ]
         }
         let statuses = [("", "any"), ("success", "ok"), ("failure", "failed"), ("client_error", "client error"), ("upstream_error", "upstream error"), ("timeout", "timeout"), ("client_closed", "client closed")]
@@ -48,31 +46,33 @@ extension UIPages {
     @Sendable func requestDetail(_ request: Request, page: DashboardRoutes.Page) async throws -> Response {
         let id = try Self.pathValue(page, "id")
         let result = try await routes.logs.page(UsageParameters(query: ["request_id": id, "include_payload": "true", "limit": "1"]))
-        guard let entry = result.data.first else { throw GatewayError(.notFound, "No request with this id is in the log.") }
-        func ns(_ name: String) -> String { entry.integer(name).map { UIFormat.milliseconds(Double($0) / 1_000_000) } ?? "–" }
-        func ms(_ name: String) -> String { UIFormat.milliseconds((entry[name] as? NSNumber)?.doubleValue) }
+        guard let entry = result.entries.first else { throw GatewayError(.notFound, "No request with this id is in the log.") }
+        func ns(_ value: Int64?) -> String { value.map { UIFormat.milliseconds(Double($0) / 1_000_000) } ?? "–" }
         let facts: [(String, HTML)] = [
             ("Request id", "<code>\(id)</code>"),
             ("Started", "\(Self.logTime(entry, zone: page.zone))"),
-            ("Status", Self.statusBadge(entry.text("status") ?? "", http: entry.text("http_status"))),
-            ("Error", "\(entry.text("error_type") ?? "–")"),
-            ("Key", entry.text("api_key").map { "<a href=\"\(UILayout.path("/ui/keys", $0))\">\(entry.text("key_alias") ?? $0)</a>" } ?? "\(entry.text("key_id") ?? "–")"),
-            ("User", "\(entry.text("user_id") ?? "–")"),
-            ("Dialect / endpoint", "\(entry.text("dialect") ?? "") <code>\(entry.text("endpoint") ?? "")</code>"),
-            ("Model requested / served", "<code>\(entry.text("requested_model") ?? "–")</code> / <code>\(entry.text("served_model") ?? "–")</code>"),
-            ("Backend", "\(entry.text("api_base") ?? "–")"),
-            ("Streamed", entry.flag("stream") ? "yes" : "no"),
-            ("Tokens in / out", "\(UIFormat.integer(entry.integer("prompt_tokens") ?? 0)) / \(UIFormat.integer(entry.integer("completion_tokens") ?? 0))"),
-            ("Cost", "\(UIFormat.dollars(micros: entry.integer("cost_micros") ?? 0))"),
-            ("Time to first token", "\(ms("ttft_ms"))"),
-            ("Duration / upstream", "\(ms("duration_ms")) / \(ms("upstream_ms"))"),
-            ("Ollama total / load / prompt eval / eval", "\(ns("ollama_total_ns")) / \(ns("ollama_load_ns")) / \(ns("ollama_prompt_eval_ns")) / \(ns("ollama_eval_ns"))"),
+            ("Status", Self.statusBadge(entry)),
+            ("Error", "\(entry.errorType ?? "–")"),
+            ("Key", entry.keyHash.map { "<a href=\"\(UILayout.path("/ui/keys", $0))\">\(entry.keyAlias ?? $0)</a>" } ?? "\(entry.keyID ?? "–")"),
+            ("User", "\(entry.userID ?? "–")"),
+            ("Dialect / endpoint", "\(entry.dialect ?? "") <code>\(entry.endpoint)</code>"),
+            ("Model requested / served", "<code>\(entry.requestedModel ?? "–")</code> / <code>\(entry.servedModel ?? "–")</code>"),
+            ("Backend", "\(entry.backend ?? "–")"),
+            ("Streamed", entry.stream ? "yes" : "no"),
+            ("Tokens in / out", "\(UIFormat.integer(entry.promptTokens)) / \(UIFormat.integer(entry.completionTokens))"),
+            ("Cost", "\(UIFormat.dollars(micros: entry.costMicros))"),
+            ("Time to first token", "\(UIFormat.milliseconds(entry.ttftMs))"),
+            ("Duration / upstream", "\(UIFormat.milliseconds(entry.durationMs)) / \(UIFormat.milliseconds(entry.upstreamMs))"),
+            (
+                "Ollama total / load / prompt eval / eval",
+                "\(ns(entry.ollamaTotalNs)) / \(ns(entry.ollamaLoadNs)) / \(ns(entry.ollamaPromptEvalNs)) / \(ns(entry.ollamaEvalNs))"
+            ),
         ]
         var body = UILayout.table(["Field", "Value"], facts.map { ["\($0.0)", $0.1] })
-        if let payload = entry["payload"] as? [String: Any] {
+        if case .logged(let payload) = entry.payload {
             body = body + """
-                <h2>Payload <small>\(payload.text("mode") ?? "")\(payload.flag("truncated") ? ", truncated" : "")</small></h2>\
-                <h3>Request</h3><pre>\(payload.jsonText("request") ?? "–")</pre><h3>Response</h3><pre>\(payload.jsonText("response") ?? "–")</pre>
+                <h2>Payload <small>\(payload.mode)\(payload.truncated ? ", truncated" : "")</small></h2>\
+                <h3>Request</h3><pre>\(payload.request?.text ?? "–")</pre><h3>Response</h3><pre>\(payload.response?.text ?? "–")</pre>
                 """
         } else {
             body = body + "<p class=\"muted\">No payload was logged for this request (see usage.log_payloads).</p>"
@@ -80,13 +80,15 @@ extension UIPages {
         return render("Request", section: "/ui/log", page, "<section class=\"card\">\(body)</section>")
     }
 
-    static func logTime(_ entry: [String: Any], zone: TimeZone) -> String {
-        guard let text = entry.text("started_at"), let date = PostgresTime.date(text) else { return entry.text("started_at") ?? "–" }
+    /// When the request started, to the second, in the dashboard's time zone.
+    static func logTime(_ entry: SpendLogEntry, zone: TimeZone) -> String {
+        let date = Date(timeIntervalSince1970: TimeInterval(entry.startedMicros.floorDivided(by: 1_000_000)))
         let seconds = Calendar(identifier: .gregorian).component(.second, from: date)
         return UIFormat.time(date, zone: zone) + String(format: ":%02d", seconds)
     }
 
-    static func statusBadge(_ status: String, http: String?) -> HTML {
-        "<span class=\"badge \(status == "ok" ? "good" : "bad")\">\(status) \(http ?? "")</span>"
+    static func statusBadge(_ entry: SpendLogEntry) -> HTML {
+        let status = entry.status ?? ""
+        return "<span class=\"badge \(status == "ok" ? "good" : "bad")\">\(status) \(String(entry.httpStatus))</span>"
     }
 }

@@ -41,9 +41,9 @@ extension UIPages {
             let first = UsageDay(daysSinceEpoch: today.daysSinceEpoch - topDays + 1)
             window = Date(timeIntervalSince1970: TimeInterval(first.daysSinceEpoch) * 86_400)...Date(timeIntervalSince1970: TimeInterval(today.daysSinceEpoch + 1) * 86_400)
             let report = try await routes.usage.report(UsageParameters(query: ["start_date": first.description, "end_date": today.description, "group_by": "day"]))
-            buckets = report.table.compactMap { row in
-                guard let day = (Self.value(row, "day") as? String).flatMap(UsageDay.init) else { return nil }
-                return Self.bucket(row, start: Date(timeIntervalSince1970: TimeInterval(day.daysSinceEpoch) * 86_400))
+            buckets = report.rows.compactMap { row in
+                guard let day = row.group.day.flatMap(UsageDay.init) else { return nil }
+                return Self.bucket(row.metrics, start: day.start)
             }
             total = Self.bucket(report.totals.metrics, start: window.lowerBound)
         }
@@ -92,35 +92,28 @@ extension UIPages {
         let today = UsageDay(containing: now)
         let first = UsageDay(daysSinceEpoch: today.daysSinceEpoch - days + 1)
         var lists: [HTML] = []
-        for (dimension, title) in [("key", "Top keys"), ("user", "Top users"), ("model", "Top models")] {
+        for (dimension, title) in [(UsageDimension.key, "Top keys"), (.user, "Top users"), (.model, "Top models")] {
             let report = try await routes.usage.report(
-                UsageParameters(query: ["start_date": first.description, "end_date": today.description, "group_by": dimension])
+                UsageParameters(query: ["start_date": first.description, "end_date": today.description, "group_by": dimension.rawValue])
             )
-            let rows = report.table.sorted { (Self.value($0, "requests") as? Int64 ?? 0) > (Self.value($1, "requests") as? Int64 ?? 0) }.prefix(5)
+            let rows = report.rows.sorted { $0.metrics.requests > $1.metrics.requests }.prefix(5)
             let cells = rows.map { row -> [HTML] in
+                let group = row.group
                 let name: HTML
                 switch dimension {
-                case "key":
-                    let hash = Self.value(row, "api_key") as? String
-                    let label = (Self.value(row, "key_alias") as? String) ?? (Self.value(row, "key_id") as? String) ?? "–"
-                    name = hash.map { "<a href=\"\(UILayout.path("/ui/keys", $0))\">\(label)</a>" } ?? "\(label)"
-                case "user":
-                    name = (Self.value(row, "user_id") as? String).map { "<a href=\"\(UILayout.path("/ui/users", $0))\">\($0)</a>" } ?? "<span class=\"muted\">no user</span>"
+                case .key:
+                    let label = group.keyAlias ?? group.keyID ?? "–"
+                    name = group.keyHash.map { "<a href=\"\(UILayout.path("/ui/keys", $0))\">\(label)</a>" } ?? "\(label)"
+                case .user:
+                    name = group.userID.map { "<a href=\"\(UILayout.path("/ui/users", $0))\">\($0)</a>" } ?? "<span class=\"muted\">no user</span>"
                 default:
-                    name = "<code>\(Self.value(row, "model") as? String ?? "–")</code>"
+                    name = "<code>\(group.model ?? "–")</code>"
                 }
-                return [
-                    name, "\(UIFormat.integer(Self.value(row, "requests") as? Int64 ?? 0))",
-                    "\(UIFormat.dollars((Self.value(row, "spend") as? Double) ?? 0))",
-                ]
+                return [name, "\(UIFormat.integer(row.metrics.requests))", "\(UIFormat.dollars(row.metrics.spend))"]
             }
             lists.append("<div class=\"card\"><h2>\(title)</h2>\(UILayout.table(["Name", "Requests", "Spend"], cells, empty: "No usage yet."))</div>")
         }
         return lists
-    }
-
-    static func value(_ row: [(name: String, value: Any?)], _ name: String) -> Any? {
-        row.first { $0.name == name }?.value ?? nil
     }
 
     static func bucket(_ hour: UsageStore.Hour) -> Bucket {
@@ -130,17 +123,10 @@ extension UIPages {
         )
     }
 
-    static func bucket(_ row: [(name: String, value: Any?)], start: Date) -> Bucket {
-        func number(_ name: String) -> Double {
-            switch value(row, name) {
-            case let value as Int64: Double(value)
-            case let value as Double: value
-            default: 0
-            }
-        }
-        return Bucket(
-            start: start, requests: number("requests"), failed: number("failed"), tokens: number("total_tokens"), costMicros: number("cost_micros"),
-            p50: value(row, "latency_p50_ms") as? Double, p95: value(row, "latency_p95_ms") as? Double
+    static func bucket(_ metrics: UsageMetrics, start: Date) -> Bucket {
+        Bucket(
+            start: start, requests: Double(metrics.requests), failed: Double(metrics.failed), tokens: Double(metrics.totalTokens),
+            costMicros: Double(metrics.costMicros), p50: metrics.latencyP50Ms, p95: metrics.latencyP95Ms
         )
     }
 }

@@ -16,30 +16,29 @@ extension UIPages {
         }
         query["group_by"] = grouping
         let report = try await routes.usage.report(UsageParameters(query: query))
-        let shown = UsageReportRoutes.dimensionNames(report.dimensions).filter { $0 != "key_id" && $0 != "api_key" }
-        let metrics = ["requests", "failed", "total_tokens", "spend", "latency_p50_ms", "latency_p95_ms"]
-        let rows = report.table.map { row -> [HTML] in
-            shown.map { name -> HTML in
-                let text = Self.value(row, name) as? String
-                if name == "key_alias", let hash = Self.value(row, "api_key") as? String {
-                    return "<a href=\"\(UILayout.path("/ui/keys", hash))\">\(text ?? hash)</a>"
-                }
-                return "\(text ?? "–")"
-            } + metrics.map { name -> HTML in
-                switch Self.value(row, name) {
-                case let value as Int64: "\(UIFormat.integer(value))"
-                case let value as Double: name == "spend" ? "\(UIFormat.dollars(value))" : "\(UIFormat.milliseconds(value))"
-                default: "–"
+        let rows = report.rows.map { row -> [HTML] in
+            let group = row.group
+            let names: [HTML] = report.dimensions.map { dimension -> HTML in
+                switch dimension {
+                case .key:
+                    guard let hash = group.keyHash else { return "\(group.keyAlias ?? "–")" }
+                    return "<a href=\"\(UILayout.path("/ui/keys", hash))\">\(group.keyAlias ?? hash)</a>"
+                default: return "\(group.label(dimension) ?? "–")"
                 }
             }
+            let metrics = row.metrics
+            return names + [
+                "\(UIFormat.integer(metrics.requests))", "\(UIFormat.integer(metrics.failed))", "\(UIFormat.integer(metrics.totalTokens))",
+                "\(UIFormat.dollars(metrics.spend))", "\(UIFormat.milliseconds(metrics.latencyP50Ms))", "\(UIFormat.milliseconds(metrics.latencyP95Ms))",
+            ]
         }
         var chart: HTML = ""
         if grouping == "day" {
             let start = Date(timeIntervalSince1970: TimeInterval(report.days.lowerBound.daysSinceEpoch) * 86_400)
             let end = Date(timeIntervalSince1970: TimeInterval(report.days.upperBound.daysSinceEpoch + 1) * 86_400)
-            let points = report.table.compactMap { row -> ChartPoint? in
-                guard let day = (Self.value(row, "day") as? String).flatMap(UsageDay.init) else { return nil }
-                return ChartPoint(time: Date(timeIntervalSince1970: TimeInterval(day.daysSinceEpoch) * 86_400), value: Double(Self.value(row, "requests") as? Int64 ?? 0))
+            let points = report.rows.compactMap { row -> ChartPoint? in
+                guard let day = row.group.day.flatMap(UsageDay.init) else { return nil }
+                return ChartPoint(time: day.start, value: Double(row.metrics.requests))
             }
             chart = SVGChart(title: "Requests per day", kind: .bars, range: start...end, step: 86_400, timeZone: TimeZone(identifier: "UTC")!)
                 .render([ChartSeries(name: "Requests", points: points)])
@@ -57,7 +56,7 @@ extension UIPages {
         exportQuery["start_date"] = report.days.lowerBound.description
         exportQuery["end_date"] = report.days.upperBound.description
         let export = UILayout.link("/ui/usage/export", Self.usageParameters.map { ($0, exportQuery[$0]) })
-        let headers = shown.map { $0 == "key_alias" ? "key" : $0 } + ["Requests", "Failed", "Tokens", "Spend", "p50", "p95"]
+        let headers = report.dimensions.map { $0 == .key ? "key" : UsageGroup.names($0)[0] } + ["Requests", "Failed", "Tokens", "Spend", "p50", "p95"]
         let body: HTML = """
             <section class="card">\(filters)<p><a href="\(export)" download>Download CSV</a></p>\(chart)\
             \(UILayout.table(headers, rows, empty: "No usage in these days."))\

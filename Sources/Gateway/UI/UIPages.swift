@@ -31,29 +31,3 @@ struct UIPages: Sendable {
         return "<nav class=\"pager\">\(previous)<span>Page \(String(page)) of \(String(totalPages))</span>\(next)</nav>"
     }
 }
-
-/// Reading the JSON rows of the usage reports and the request log as display text.
-extension Dictionary where Key == String, Value == Any {
-    func text(_ name: String) -> String? {
-        switch self[name] {
-        case let text as String: text
-        case let number as NSNumber: number.stringValue
-        default: nil
-        }
-    }
-
-    func integer(_ name: String) -> Int64? { (self[name] as? NSNumber)?.int64Value }
-
-    func flag(_ name: String) -> Bool { (self[name] as? NSNumber)?.boolValue ?? false }
-
-    /// A value as compact JSON text (metadata, payloads).
-    func jsonText(_ name: String) -> String? {
-        guard let value = self[name], !(value is NSNull) else { return nil }
-        if let text = value as? String { return text }
-        if let raw = value as? RawJSON { return raw.text }
-        guard JSONSerialization.isValidJSONObject(value),
-            let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return "\(value)" }
-        return String(decoding: data, as: UTF8.self)
-    }
-}
