@@ -41,12 +41,12 @@ public enum GatewayApplication {
         let fleet = Fleet(config: config.ollama, engine: engine, metrics: metrics, logger: logger)
         let backlog = UsageBacklog()
         let admission = Admission(redis: redis, pool: pool, config: config.limits, metrics: metrics, logger: logger, backlog: backlog, now: now)
+        let catalog = ModelCatalog(config: config, fleet: fleet, logger: logger)
         // Opens (and locks) the usage journal and queues what an earlier process left there, before serving.
         let recorder = try UsageRecorder(
-            pool: pool, config: config.usage, metrics: metrics, logger: logger, backlog: backlog, settle: { admission.settle($0, record: $1) }
+            pool: pool, config: config.usage, metrics: metrics, logger: logger, backlog: backlog, settle: { admission.settle($0, record: $1) },
+            modelLabel: { catalog.knownName($0) }
         )
-        let catalog = ModelCatalog(config: config, fleet: fleet, logger: logger)
-        metrics.labelModels { catalog.knownName($0) }
         reloads.attach(fleet: fleet, catalog: catalog)
         let migrator = try Migrator(pool: pool, directory: migrationsDirectory)
         let keyCache = KeyCache(limits: .init(

@@ -9,15 +9,12 @@ import Locking
 ///
 /// `/metrics` needs no key, and every label value has a fixed, small set of values: routes, dialects,
 /// statuses and reasons come from the code, and a model is labelled only with a name the gateway knows
-/// (``modelName``: an alias or a model Ollama reported), every other name as `other`. Nothing a client
+/// (the model catalog's: an alias or a model Ollama reported), every other name as `other`. Nothing a client
 /// sends appears verbatim, and a flood of made-up names adds no series.
 final class GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     /// The registry's series, remembered so that recording one does not go through the registry's lookup.
     let handles: MetricHandles
-    /// The label for a requested model name: its canonical known name, or nil for "other". Set once at
-    /// assembly (``labelModels(_:)``) by the model catalog, which is built after the metrics.
-    private let modelName = Locked(ModelNamer(knownName: { _ in nil }))
     /// The label value for anything not in a label's known set.
     static let other = "other"
 
@@ -68,27 +65,9 @@ final class GatewayMetrics: Sendable {
 
     // MARK: Requests
 
-    /// Labels models with what `knownName` returns (an alias or a model a backend lists; nil: `other`).
-    func labelModels(_ knownName: @escaping @Sendable (String) -> String?) {
-        modelName.withLock { $0.knownName = knownName }
-    }
-
-    /// The labelling function, boxed. Stored bare as a lock's generic state, a function value is
-    /// re-abstracted (wrapped in two more thunks) on every `inout` access: a chain that grew by two with
-    /// every request until calling it overflowed the stack (`tollgate bench-usage --records 200000` did).
-    private struct ModelNamer: Sendable {
-        var knownName: @Sendable (String) -> String?
-    }
-
-    /// The `model` label for a request that asked for `name`.
-    func modelLabel(_ name: String?) -> String {
-        guard let name else { return Self.other }
-        let namer = modelName.withLock { $0 }
-        return namer.knownName(name) ?? Self.other
-    }
-
-    func requestFinished(_ record: UsageRecord) {
-        let model = modelLabel(record.servedModel ?? record.requestedModel)
+    /// A request ended; `model` is its `model` label (a known model's name, or ``other``), which the
+    /// caller names because only the model catalog knows which names are known.
+    func requestFinished(_ record: UsageRecord, model: String) {
         handles.makeCounter(
             name: "tollgate_requests_total",
             labels: [("route", record.endpoint), ("dialect", record.dialect), ("model", model), ("status", String(record.httpStatus))],

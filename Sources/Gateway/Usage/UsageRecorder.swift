@@ -56,6 +56,8 @@ final class UsageRecorder: Sendable {
     private let firstOwnSegment: UInt64
     /// Settles a record's limit charges (release the slot, real tokens and cost); set once at assembly.
     private let settle: (@Sendable (AdmissionTicket, UsageRecord) -> Void)?
+    /// A requested model's `model` metric label: its known name (the model catalog's), nil for `other`.
+    private let modelLabel: @Sendable (String) -> String?
 
     private struct State {
         var queue = CircularBuffer<Entry>()
@@ -81,13 +83,15 @@ final class UsageRecorder: Sendable {
     ///   - memoryLimit: records held in memory at most.
     init(
         pool: PostgresPool, config: GatewayConfig.Usage, metrics: GatewayMetrics, logger: Logger, backlog: UsageBacklog = UsageBacklog(),
-        memoryLimit: Int = UsageRecorder.defaultMemoryLimit, settle: (@Sendable (AdmissionTicket, UsageRecord) -> Void)? = nil
+        memoryLimit: Int = UsageRecorder.defaultMemoryLimit, settle: (@Sendable (AdmissionTicket, UsageRecord) -> Void)? = nil,
+        modelLabel: @escaping @Sendable (String) -> String? = { _ in nil }
     ) throws {
         let journal = try UsageJournal(
             directory: config.journalDir, segmentBytes: config.journalSegmentBytes, fsync: config.journalFsync, logger: logger
         )
         self.journal = journal
         self.settle = settle
+        self.modelLabel = modelLabel
         self.pool = pool
         self.metrics = metrics
         self.backlog = backlog
@@ -118,7 +122,7 @@ final class UsageRecorder: Sendable {
     /// the next flush. Never waits for PostgreSQL; when it returns the record is in the kernel.
     func record(_ record: UsageRecord) {
         if let ticket = record.admission { settle?(ticket, record) }
-        metrics.requestFinished(record)
+        metrics.requestFinished(record, model: (record.servedModel ?? record.requestedModel).flatMap(modelLabel) ?? GatewayMetrics.other)
         var record = record
         record.admission = nil
         let frame = UsageJournalFrame.encode(UsageRecordJSON.encode(record))
