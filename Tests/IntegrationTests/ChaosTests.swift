@@ -185,16 +185,7 @@ struct ChaosRun {
 
     /// When `count` subscribers listen on the key-change channel again (nil if not within `within`).
     func waitForSubscribers(_ count: Int, within: Duration) async -> Duration? {
-        guard let url = try? RedisURL(parsing: services.redisURL) else { return nil }
-        let client = RedisClient(configuration: .init(url: url, timeout: .seconds(1)), logger: TestServices.logger)
-        defer { client.close() }
-        let deadline = ContinuousClock.now + within
-        while ContinuousClock.now < deadline {
-            let reply = try? await client.send("PUBSUB", "NUMSUB", "tollgate:keys:changed")
-            if let listening = reply?.array?.last?.integer, listening >= count { return clock.now }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return nil
+        await KeyChannel.waitForSubscribers(count, redisURL: services.redisURL, within: within) ? clock.now : nil
     }
 
     func startReplica(_ name: String, dataDirectory: URL? = nil) async throws -> GatewayProcess {

@@ -186,6 +186,9 @@ struct UsagePipelineTests {
             key: GatewayHarness.masterKey
         )
         let key = try #require(HTTP.json(created.body)?["key"] as? String)
+        // The gateway trusts its cache through the outage only once it listens for key changes (its
+        // subscription starting empties the cache): wait for that before caching the key.
+        #expect(await KeyChannel.waitForSubscribers(1, redisURL: services.redisURL, within: .seconds(10)))
         // Before the outage: the key gets cached and its limits seeded in Redis.
         let warmUp = try #require(await ChatLoad.chat(gateway.baseURL, key: key, stream: false))
         #expect(warmUp.complete)
