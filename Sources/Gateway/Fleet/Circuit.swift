@@ -33,6 +33,10 @@ struct Circuit: Sendable, Equatable {
         }
     }
 
+    /// Whether the backend is known to answer: the circuit is closed. An open or half-open one has not
+    /// answered since it failed; routing may send it a probe, but readiness counts it down until one succeeds.
+    var isHealthy: Bool { state == .closed }
+
     /// The name `/health/ready` shows.
     func label(at now: ContinuousClock.Instant) -> String {
         switch state {

@@ -238,10 +238,10 @@ final class Fleet: Service, Sendable {
         var models: Int
     }
 
-    /// Whether some backend takes calls.
-    var anyUp: Bool {
+    /// Whether some backend is known to answer (its circuit closed): readiness waits for one.
+    var anyHealthy: Bool {
         let order = names.withLock { $0 }
-        return routing.withLock { routing in order.contains { routing.book.isUp($0, now: .now) } }
+        return routing.withLock { routing in order.contains { routing.book.isHealthy($0) } }
     }
 
     /// Asks every backend's `/api/version` once (bounded by `probe_timeout_ms`) and feeds the circuits.

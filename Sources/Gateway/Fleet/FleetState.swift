@@ -101,6 +101,11 @@ struct FleetState: Sendable {
         entries[backend].map { $0.active && $0.circuit.isUp(at: now) } ?? false
     }
 
+    /// Whether `backend` is configured and known to answer (its circuit closed): what readiness asks.
+    func isHealthy(_ backend: String) -> Bool {
+        entries[backend].map { $0.active && $0.circuit.isHealthy } ?? false
+    }
+
     // MARK: Slots
 
     /// Takes a slot for `request` on the best backend, or queues it as `id`.

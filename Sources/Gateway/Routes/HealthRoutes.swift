@@ -40,7 +40,7 @@ struct HealthRoutes: Sendable {
     private func dependencyChecks() async -> [(name: String, up: Bool)] {
         async let postgres = checkPostgres()
         async let redis = self.redis.ping()
-        let checks: [(name: String, up: Bool)] = [("postgres", await postgres), ("redis", await redis), ("ollama", fleet.anyUp)]
+        let checks: [(name: String, up: Bool)] = [("postgres", await postgres), ("redis", await redis), ("ollama", fleet.anyHealthy)]
         if !checks[0].up { metrics.postgresFailed() }
         if !checks[1].up { metrics.redisFailed() }
         return checks
