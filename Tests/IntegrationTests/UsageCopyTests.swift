@@ -71,7 +71,9 @@ struct UsageCopyTests {
                 defer { _ = try? connection.query("SELECT set_config('statement_timeout', '400ms', false)") }
                 try connection.transaction { connection in
                     try connection.query("LOCK TABLE usage_daily IN EXCLUSIVE MODE")
-                    try connection.query("SELECT pg_sleep(1.5)")
+                    // Long enough that every batch of the first flush meets the lock, however late a loaded
+                    // machine starts it (each waits at most the 400 ms statement timeout).
+                    try connection.query("SELECT pg_sleep(6)")
                 }
             }
         }
