@@ -104,6 +104,8 @@ struct FleetFailoverTests {
 
         try write("new", fresh.baseURL)
         gateway.hangUp()
+        // Calls sent before the reload is applied still go to the old backend: wait for it first.
+        #expect(await FleetHarness.eventually { gateway.log.contains("configuration reloaded") })
         #expect(try await FleetHarness.eventually {
             _ = try await HTTP.shared.request("POST", chat, json: FleetHarness.chatJSON("llama3.2"), key: GatewayHarness.masterKey)
             return !fresh.recordedRequests(path: "/api/chat").isEmpty

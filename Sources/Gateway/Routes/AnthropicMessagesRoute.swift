@@ -1,35 +1,54 @@
 import Dialects
-import Foundation
-import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `POST /v1/messages` (Anthropic's Messages API, as the Anthropic SDK and Claude Code speak it) and
-/// `POST /v1/messages/count_tokens`, served by Ollama's `/api/chat`.
-struct AnthropicMessagesRoute: Sendable {
-    static let endpoint = "/v1/messages"
+/// `POST /v1/messages`: Anthropic's Messages API, as the Anthropic SDK and Claude Code speak it, served by
+/// Ollama's `/api/chat`.
+struct AnthropicMessagesRoute: ModelRoute {
+    struct Call: CarriesChat, Sendable {
+        var chat: ChatRequest
+        /// Anthropic reports input tokens before the answer; until Ollama counts them, this estimate.
+        var estimatedInputTokens: Int
+        var messageID: String
+    }
 
-    let calls: ModelCalls
+    var dialect: Dialect { .anthropic }
+    var endpoint: String { "/v1/messages" }
+    var upstreamPath: String { "/api/chat" }
+    var streamContentType: String { AnthropicStreamEncoder.contentType }
 
-    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try await calls.chat(
-            request, context: context, dialect: .anthropic, endpoint: Self.endpoint,
-            decode: { body throws(DialectError) in
-                let messages = try AnthropicMessagesRequest(body: body)
-                return (messages.chat, messages.estimatedInputTokens)
-            },
-            encoder: { chat, estimate in
-                AnthropicStreamEncoder(messageID: AnthropicID.message(), model: chat.model, estimatedInputTokens: estimate)
-            },
-            builder: { chat, estimate in
-                AnthropicMessageResponse(messageID: AnthropicID.message(), model: chat.model, estimatedInputTokens: estimate)
-            }
+    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> Call {
+        let messages = try AnthropicMessagesRequest(body: body)
+        return Call(chat: messages.chat, estimatedInputTokens: messages.estimatedInputTokens, messageID: AnthropicID.message())
+    }
+
+    func terms(of call: Call) -> CallTerms {
+        CallTerms(model: call.chat.model, stream: call.chat.stream, maxTokens: call.chat.options.maxTokens, endUser: call.chat.endUser)
+    }
+
+    func upstreamBody(for call: Call, model: ResolvedModel) -> [UInt8] {
+        OllamaChatRequest(call.chat, ollamaModel: model.ollamaModel).json()
+    }
+
+    func translation(for call: Call) -> EncodedStream<NativeChatDecoder, AnthropicStreamEncoder> {
+        EncodedStream(
+            decoder: NativeChatDecoder(),
+            encoder: AnthropicStreamEncoder(messageID: call.messageID, model: call.chat.model, estimatedInputTokens: call.estimatedInputTokens)
         )
     }
 
-    /// `POST /v1/messages/count_tokens`: an estimate, not a model call (nothing is metered or limited).
-    /// Claude Code asks often; a 404 here degrades its context accounting.
-    func countTokens(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    func answer(_ body: [UInt8], to call: Call, sent: [UInt8], observer: inout RequestMeter) throws -> (body: [UInt8], usage: Usage) {
+        let builder = AnthropicMessageResponse(messageID: call.messageID, model: call.chat.model, estimatedInputTokens: call.estimatedInputTokens)
+        return try built(body, decoder: NativeChatDecoder(), builder: builder, observer: &observer)
+    }
+}
+
+/// `POST /v1/messages/count_tokens`: an estimate, not a model call (nothing is metered or limited), for
+/// models the key may use. Claude Code asks often; a 404 here degrades its context accounting.
+struct AnthropicCountTokensRoute: Sendable {
+    let calls: ModelCalls
+
+    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var request = request
         let body = try await calls.body(of: &request)
         let counted: AnthropicCountTokensRequest

@@ -1,27 +1,42 @@
 import Dialects
 import Foundation
-import Hummingbird
 
 /// `POST /v1/chat/completions`: OpenAI's chat API, served by Ollama's `/api/chat`.
-struct ChatCompletionsRoute: Sendable {
-    static let endpoint = "/v1/chat/completions"
-
-    let calls: ModelCalls
-
-    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try await calls.chat(
-            request, context: context, dialect: .openai, endpoint: Self.endpoint,
-            decode: { body throws(DialectError) in
-                let openAI = try OpenAIChatRequest(json: body)
-                return (openAI.chat, openAI.includeUsage)
-            },
-            encoder: { chat, includeUsage in OpenAIStreamEncoder(envelope: Self.envelope(chat), includeUsage: includeUsage) },
-            builder: { chat, _ in OpenAIChatResponse(envelope: Self.envelope(chat)) }
-        )
+struct ChatCompletionsRoute: ModelRoute {
+    struct Call: CarriesChat, Sendable {
+        var chat: ChatRequest
+        /// `stream_options.include_usage`: the stream ends with a usage chunk.
+        var includeUsage: Bool
+        /// One id and creation time for the whole answer; the model as the client named it.
+        var envelope: OpenAIChatEnvelope
     }
 
-    /// One id and creation time for the whole answer; the model as the client named it.
-    static func envelope(_ chat: ChatRequest) -> OpenAIChatEnvelope {
-        OpenAIChatEnvelope(id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: chat.model)
+    var dialect: Dialect { .openai }
+    var endpoint: String { "/v1/chat/completions" }
+    var upstreamPath: String { "/api/chat" }
+    var streamContentType: String { OpenAIStreamEncoder.contentType }
+
+    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> Call {
+        let openAI = try OpenAIChatRequest(json: body)
+        let envelope = OpenAIChatEnvelope(
+            id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: openAI.chat.model
+        )
+        return Call(chat: openAI.chat, includeUsage: openAI.includeUsage, envelope: envelope)
+    }
+
+    func terms(of call: Call) -> CallTerms {
+        CallTerms(model: call.chat.model, stream: call.chat.stream, maxTokens: call.chat.options.maxTokens, endUser: call.chat.endUser)
+    }
+
+    func upstreamBody(for call: Call, model: ResolvedModel) -> [UInt8] {
+        OllamaChatRequest(call.chat, ollamaModel: model.ollamaModel).json()
+    }
+
+    func translation(for call: Call) -> EncodedStream<NativeChatDecoder, OpenAIStreamEncoder> {
+        EncodedStream(decoder: NativeChatDecoder(), encoder: OpenAIStreamEncoder(envelope: call.envelope, includeUsage: call.includeUsage))
+    }
+
+    func answer(_ body: [UInt8], to call: Call, sent: [UInt8], observer: inout RequestMeter) throws -> (body: [UInt8], usage: Usage) {
+        try built(body, decoder: NativeChatDecoder(), builder: OpenAIChatResponse(envelope: call.envelope), observer: &observer)
     }
 }

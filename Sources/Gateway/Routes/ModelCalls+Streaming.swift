@@ -19,7 +19,7 @@ extension ModelCalls {
     /// `beforeEnd` runs after a completed answer's usage record and before its last bytes (the Responses
     /// route stores the response there, so a follow-up sent the moment the stream ends finds it).
     func streamed(
-        _ source: UpstreamSource, request: Request, translation: some StreamTranslation, contentType: String,
+        _ source: UpstreamSource, translation: some StreamTranslation, contentType: String,
         model: ResolvedModel, meter: RequestMeter, context: GatewayRequestContext, beforeEnd: (@Sendable () async -> Void)? = nil
     ) -> Response {
         let recorder = self.recorder

@@ -94,46 +94,67 @@ struct ModelCalls: Sendable {
         }
     }
 
-    /// A chat call in a translated dialect (OpenAI's, Anthropic's), answered by Ollama's `/api/chat`.
-    ///
-    /// `decode` reads the dialect's body into the internal request, plus whatever else the dialect needs to
-    /// answer (`Extra`: OpenAI's `include_usage`, Anthropic's token estimate); `encoder` and `builder` make
-    /// the streamed or whole answer's encoder.
-    func chat<Extra: Sendable, Encoder: ChatStreamEncoder, Builder: ChatAnswerBuilder>(
-        _ request: Request, context: GatewayRequestContext, dialect: Dialect, endpoint: String,
-        decode: @escaping @Sendable ([UInt8]) throws(DialectError) -> (ChatRequest, Extra),
-        encoder: @escaping @Sendable (ChatRequest, Extra) -> Encoder,
-        builder: @escaping @Sendable (ChatRequest, Extra) -> Builder
-    ) async throws -> Response {
-        try await metered(request, context: context, dialect: dialect, endpoint: endpoint) { request, meter in
+    /// The handler that serves `route`'s calls.
+    func handler(_ route: some ModelRoute) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
+        { request, context in try await run(route, request, context: context) }
+    }
+
+    /// One model call, whatever its dialect: body → decode → resolve → fit → admit → images → Ollama →
+    /// answer (whole or streamed) → exactly one usage record. `route` supplies the dialect's steps.
+    func run<Route: ModelRoute>(_ route: Route, _ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await metered(request, context: context, dialect: route.dialect, endpoint: route.endpoint) { request, meter in
             var request = request
             let body = try await self.body(of: &request, meter: &meter)
-            let decoded: (ChatRequest, Extra)
-            do throws(DialectError) {
-                decoded = try decode(body)
-            } catch {
+            var call: Route.Call
+            do {
+                call = try await route.decode(body, context: context)
+            } catch let error as DialectError {
                 throw GatewayError(error)
             }
-            var (chat, extra) = decoded
-            meter.requested(model: chat.model, stream: chat.stream)
-            let model = try await resolve(chat.model, context: context, meter: &meter)
-            await fit(&chat, to: model)
+            let terms = route.terms(of: call)
+            meter.requested(model: terms.model, stream: terms.stream)
+            let model = try await resolve(terms.model, context: context, meter: &meter)
+            await route.fit(&call, to: model, catalog: catalog)
+            var native = route.upstreamBody(for: call, model: model)
             let limitHeaders = try await admit(
-                promptBytes: body.count, maxTokens: chat.options.maxTokens, model: model, context: context, meter: &meter, endUser: chat.endUser
+                promptBytes: route.promptBytes(body: body, upstream: native), maxTokens: terms.maxTokens, model: model, context: context, meter: &meter,
+                endUser: terms.endUser
             )
-            try await remoteImages?.inline(&chat)  // only for an admitted call: a key over its limits makes no fetches
-            let native = OllamaChatRequest(chat, ollamaModel: model.ollamaModel).json()
+            if let remoteImages, try await route.inlineImages(&call, with: remoteImages) {
+                native = route.upstreamBody(for: call, model: model)
+            }
             var response: Response
-            if chat.stream {
-                let source = try await startStream("/api/chat", body: native, model: chat.model, meter: &meter, context: context)
-                let translation = EncodedStream(decoder: NativeChatDecoder(), encoder: encoder(chat, extra))
+            if terms.stream {
+                let source: UpstreamSource =
+                    if route.passesOllamaErrors {
+                        .answered(
+                            try await self.call(
+                                route.upstreamPath, body: native, model: terms.model, meter: &meter, context: context, passErrors: true
+                            )
+                        )
+                    } else {
+                        try await startStream(route.upstreamPath, body: native, model: terms.model, meter: &meter, context: context)
+                    }
                 response = streamed(
-                    source, request: request, translation: translation, contentType: Encoder.contentType, model: model, meter: meter,
-                    context: context
+                    source, translation: route.translation(for: call), contentType: route.streamContentType, model: model, meter: meter,
+                    context: context, beforeEnd: route.beforeEnd(call)
                 )
             } else {
-                let upstream = try await call("/api/chat", body: native, model: chat.model, meter: &meter, context: context)
-                response = try await whole(upstream, decoder: NativeChatDecoder(), builder: builder(chat, extra), model: model, meter: &meter)
+                let upstream = try await self.call(
+                    route.upstreamPath, body: native, model: terms.model, meter: &meter, context: context, passErrors: route.passesOllamaErrors
+                )
+                let answer = try await collect(upstream)
+                meter.firstToken()
+                let (bytes, usage): ([UInt8], Usage)
+                do {
+                    (bytes, usage) = try route.answer(answer, to: call, sent: native, observer: &meter)
+                } catch let error as DialectError {
+                    throw GatewayError(error)
+                }
+                meter.counted(usage, model: model)
+                if let record = meter.finish(.ok, status: 200) { recorder.record(record) }
+                if let beforeEnd = route.beforeEnd(call) { await beforeEnd() }
+                response = Response(status: .ok, headers: [.contentType: route.answerContentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             }
             response.headers.append(contentsOf: limitHeaders)
             return response
@@ -170,14 +191,6 @@ struct ModelCalls: Sendable {
             throw GatewayError(.permission, "This key is not allowed to use the model `\(name)`.", param: "model", code: "model_not_allowed")
         }
         return model
-    }
-
-    /// Drops what `model` cannot do instead of letting Ollama refuse the whole call: a request to think
-    /// sent to a model without the `thinking` capability is answered without thinking (Claude Code asks
-    /// every model to think; Ollama would answer 400).
-    func fit(_ chat: inout ChatRequest, to model: ResolvedModel) async {
-        guard chat.think != nil, let capabilities = await catalog.capabilities(of: model.ollamaModel) else { return }
-        if !capabilities.contains("thinking") { chat.think = nil }
     }
 
     /// Checks and charges the limits of the key, its user, its team and the request's end user (the master
@@ -292,30 +305,6 @@ struct ModelCalls: Sendable {
             throw GatewayError(UpstreamErrors.dialectError(status: upstream.status, body: errorBody, model: model))
         }
         return upstream
-    }
-
-    /// A non-streamed answer: read Ollama's whole body, decode it, and answer `builder`'s JSON.
-    func whole(
-        _ upstream: UpstreamResponse, decoder: some NativeEventDecoder, builder: some ChatAnswerBuilder, model: ResolvedModel,
-        meter: inout RequestMeter
-    ) async throws -> Response {
-        var decoder = decoder
-        var builder = builder
-        var splitter = LineSplitter()
-        let answer = try await collect(upstream)
-        meter.firstToken()
-        for line in splitter.append(answer) + (splitter.finish().map { [$0] } ?? []) {
-            for event in decoder.decode(line: line) {
-                builder.add(event)
-                meter.capturedResponse(event)
-            }
-        }
-        guard let completion = builder.completion, builder.failure == nil else {
-            throw GatewayError(.upstreamUnavailable, "Ollama failed: \(builder.failure ?? "the answer ended early")", code: "upstream_error")
-        }
-        meter.counted(completion.usage, model: model)
-        if let record = meter.finish(.ok, status: 200) { recorder.record(record) }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: builder.json())))
     }
 
     /// Ollama's whole answer (up to 256 MiB).

@@ -19,64 +19,12 @@ struct OllamaNativeRoutes: Sendable {
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "Ollama is running")))
     }
 
-    /// `POST /api/chat` and `POST /api/generate`: metered model calls, streamed or whole. `decoder` reads
-    /// the endpoint's answers for metering.
-    func generation(endpoint: String, decoder: some NativeEventDecoder) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
-        { request, context in
-            try await calls.metered(request, context: context, dialect: .ollama, endpoint: endpoint) { request, meter in
-                var request = request
-                let native = try await decode(&request, meter: &meter)
-                let model = try await calls.resolve(native.model, context: context, meter: &meter)
-                let limitHeaders = try await calls.admit(
-                    promptBytes: native.body(model: model.ollamaModel).count, maxTokens: native.maxTokens, model: model, context: context, meter: &meter
-                )
-                let upstream = try await calls.call(
-                    endpoint, body: native.body(model: model.ollamaModel), model: native.model, meter: &meter, context: context, passErrors: true
-                )
-                var response: Response
-                if native.stream {
-                    response = calls.streamed(
-                        .answered(upstream), request: request, translation: NativeStream(decoder: decoder), contentType: Self.ndjson,
-                        model: model, meter: meter, context: context
-                    )
-                } else {
-                    response = try await whole(upstream, decoder: decoder, model: model, meter: &meter)
-                }
-                response.headers.append(contentsOf: limitHeaders)
-                return response
-            }
-        }
-    }
-
-    /// `POST /api/embed` and the legacy `POST /api/embeddings`: metered, never streamed.
-    func embedding(endpoint: String) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
-        { request, context in
-            try await calls.metered(request, context: context, dialect: .ollama, endpoint: endpoint) { request, meter in
-                var request = request
-                let native = try await decode(&request, meter: &meter, stream: false)
-                let model = try await calls.resolve(native.model, context: context, meter: &meter)
-                let body = native.body(model: model.ollamaModel)
-                let limitHeaders = try await calls.admit(promptBytes: body.count, maxTokens: 0, model: model, context: context, meter: &meter)
-                let upstream = try await calls.call(endpoint, body: body, model: native.model, meter: &meter, context: context, passErrors: true)
-                let answer = try await calls.collect(upstream)
-                meter.firstToken()
-                // `/api/embed` reports the tokens it read; the legacy endpoint does not, so it is estimated.
-                let promptTokens = (try? JSONParser.parse(answer))?["prompt_eval_count"]?.int ?? max(1, (body.count - 40) / 4)
-                meter.counted(Usage(promptTokens: promptTokens), model: model)
-                if let record = meter.finish(.ok, status: 200) { calls.recorder.record(record) }
-                var response = Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
-                response.headers.append(contentsOf: limitHeaders)
-                return response
-            }
-        }
-    }
-
     /// `POST /api/show`: a model's details, for models the key may use, from a healthy backend that has it
     /// (metadata takes no backend slot).
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var request = request
         var meter = RequestMeter(context: context, dialect: Dialect.ollama.rawValue, endpoint: "/api/show")
-        let native = try await decode(&request, meter: &meter)
+        let native = try await decode(&request)
         let model = try await calls.resolve(native.model, context: context, meter: &meter)
         let upstream = try await call(model: model.ollamaModel) { try await $0.post("/api/show", body: native.body(model: model.ollamaModel)) }
         return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: try await calls.collect(upstream))))
@@ -126,33 +74,13 @@ struct OllamaNativeRoutes: Sendable {
 
     // MARK: Steps
 
-    /// The native request in `request`'s body (given to payload logging through `meter`); Ollama's words for a bad one.
-    private func decode(_ request: inout Request, meter: inout RequestMeter, stream: Bool? = nil) async throws -> OllamaNativeRequest {
-        let native: OllamaNativeRequest
+    /// The native request in `request`'s body; Ollama's words for a bad one.
+    private func decode(_ request: inout Request) async throws -> OllamaNativeRequest {
         do {
-            native = try OllamaNativeRequest(body: try await calls.body(of: &request, meter: &meter))
+            return try OllamaNativeRequest(body: try await calls.body(of: &request))
         } catch let error as DialectError {
             throw GatewayError(error)
         }
-        meter.requested(model: native.model, stream: stream ?? native.stream)
-        return native
-    }
-
-    /// A non-streamed answer: Ollama's one object, returned as it came, its usage read on the side.
-    private func whole(_ upstream: UpstreamResponse, decoder: some NativeEventDecoder, model: ResolvedModel, meter: inout RequestMeter)
-        async throws -> Response
-    {
-        let answer = try await calls.collect(upstream)
-        meter.firstToken()
-        var decoder = decoder
-        let events = decoder.decode(line: answer)
-        events.forEach { meter.capturedResponse($0) }
-        if case .failed(let message) = events.last {
-            throw GatewayError(.upstreamUnavailable, "Ollama failed: \(message)", code: "upstream_error")
-        }
-        meter.counted(decoder.usage, model: model)
-        if let record = meter.finish(.ok, status: 200) { calls.recorder.record(record) }
-        return Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: answer)))
     }
 
     /// A call that takes no backend slot, to a healthy backend that has `model` (any, when nil).
@@ -186,5 +114,70 @@ struct OllamaNativeRoutes: Sendable {
 
     private static func answer(_ json: JSON) -> Response {
         Response(status: .ok, headers: [.contentType: Self.json], body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+    }
+}
+
+/// `POST /api/chat` and `POST /api/generate` for Ollama's own clients: the body goes through with only the
+/// model swapped (for aliases), the answer comes back byte for byte, and is decoded on the side for metering.
+struct OllamaGenerationRoute<Decoder: NativeEventDecoder>: ModelRoute {
+    /// `/api/chat` or `/api/generate`, the same path upstream.
+    let endpoint: String
+    /// Reads the endpoint's answers for metering.
+    let decoder: Decoder
+
+    var dialect: Dialect { .ollama }
+    var upstreamPath: String { endpoint }
+    var passesOllamaErrors: Bool { true }
+    var answerContentType: String { OllamaNativeRoutes.json }
+    var streamContentType: String { OllamaNativeRoutes.ndjson }
+
+    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> OllamaNativeRequest { try OllamaNativeRequest(body: body) }
+
+    func terms(of call: OllamaNativeRequest) -> CallTerms { CallTerms(model: call.model, stream: call.stream, maxTokens: call.maxTokens) }
+
+    func upstreamBody(for call: OllamaNativeRequest, model: ResolvedModel) -> [UInt8] { call.body(model: model.ollamaModel) }
+
+    func translation(for call: OllamaNativeRequest) -> NativeStream<Decoder> { NativeStream(decoder: decoder) }
+
+    /// Ollama's one object, returned as it came, its usage read on the side.
+    func answer(_ body: [UInt8], to call: OllamaNativeRequest, sent: [UInt8], observer: inout RequestMeter) throws
+        -> (body: [UInt8], usage: Usage)
+    {
+        var decoder = decoder
+        let events = decoder.decode(line: body)
+        events.forEach { observer.observe($0) }
+        if case .failed(let message) = events.last {
+            throw GatewayError(.upstreamUnavailable, "Ollama failed: \(message)", code: "upstream_error")
+        }
+        return (body, decoder.usage)
+    }
+}
+
+/// `POST /api/embed` and the legacy `POST /api/embeddings` for Ollama's own clients; never streamed.
+struct OllamaEmbeddingRoute: ModelRoute {
+    /// `/api/embed` or `/api/embeddings`, the same path upstream.
+    let endpoint: String
+
+    var dialect: Dialect { .ollama }
+    var upstreamPath: String { endpoint }
+    var passesOllamaErrors: Bool { true }
+    var answerContentType: String { OllamaNativeRoutes.json }
+    var streamContentType: String { OllamaNativeRoutes.json }
+
+    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> OllamaNativeRequest { try OllamaNativeRequest(body: body) }
+
+    func terms(of call: OllamaNativeRequest) -> CallTerms { CallTerms(model: call.model, stream: false, maxTokens: 0) }
+
+    func upstreamBody(for call: OllamaNativeRequest, model: ResolvedModel) -> [UInt8] { call.body(model: model.ollamaModel) }
+
+    /// Never used: embeddings are not streamed.
+    func translation(for call: OllamaNativeRequest) -> NativeStream<NativeChatDecoder> { NativeStream(decoder: NativeChatDecoder()) }
+
+    /// `/api/embed` reports the tokens it read; the legacy endpoint does not, so they are estimated from what was sent.
+    func answer(_ body: [UInt8], to call: OllamaNativeRequest, sent: [UInt8], observer: inout RequestMeter) throws
+        -> (body: [UInt8], usage: Usage)
+    {
+        let promptTokens = (try? JSONParser.parse(body))?["prompt_eval_count"]?.int ?? max(1, (sent.count - 40) / 4)
+        return (body, Usage(promptTokens: promptTokens))
     }
 }

@@ -1,49 +1,31 @@
 import Dialects
-import Foundation
-import Hummingbird
-import NIOCore
 
-/// `POST /v1/embeddings`: OpenAI's embeddings, served by Ollama's `/api/embed`; floats or base64.
-struct OpenAIEmbeddingsRoute: Sendable {
-    static let endpoint = "/v1/embeddings"
+/// `POST /v1/embeddings`: OpenAI's embeddings, served by Ollama's `/api/embed`; floats or base64. Never streamed.
+struct OpenAIEmbeddingsRoute: ModelRoute {
+    var dialect: Dialect { .openai }
+    var endpoint: String { "/v1/embeddings" }
+    var upstreamPath: String { "/api/embed" }
+    var streamContentType: String { answerContentType }
 
-    let calls: ModelCalls
+    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> OpenAIEmbeddingRequest {
+        try OpenAIEmbeddingRequest(json: body)
+    }
 
-    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try await calls.metered(request, context: context, dialect: .openai, endpoint: Self.endpoint) { request, meter in
-            var request = request
-            let body = try await calls.body(of: &request, meter: &meter)
-            let openAI: OpenAIEmbeddingRequest
-            do throws(DialectError) {
-                openAI = try OpenAIEmbeddingRequest(json: body)
-            } catch {
-                throw GatewayError(error)
-            }
-            meter.requested(model: openAI.embedding.model, stream: false)
-            let model = try await calls.resolve(openAI.embedding.model, context: context, meter: &meter)
-            let limitHeaders = try await calls.admit(
-                promptBytes: body.count, maxTokens: 0, model: model, context: context, meter: &meter, endUser: openAI.user
-            )
-            let upstream = try await calls.call(
-                "/api/embed", body: OllamaEmbedRequest(openAI.embedding, ollamaModel: model.ollamaModel).json(),
-                model: openAI.embedding.model, meter: &meter, context: context
-            )
-            let answer = try await calls.collect(upstream)
-            meter.firstToken()
-            let embeddings: OpenAIEmbeddingResponse
-            do throws(DialectError) {
-                embeddings = try OpenAIEmbeddingResponse(ollamaJSON: answer)
-            } catch {
-                throw GatewayError(error)
-            }
-            meter.counted(Usage(promptTokens: embeddings.promptTokens), model: model)
-            if let record = meter.finish(.ok, status: 200) { calls.recorder.record(record) }
-            var response = Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: embeddings.json(model: openAI.embedding.model, encodingFormat: openAI.encodingFormat)))
-            )
-            response.headers.append(contentsOf: limitHeaders)
-            return response
-        }
+    func terms(of call: OpenAIEmbeddingRequest) -> CallTerms {
+        CallTerms(model: call.embedding.model, stream: false, maxTokens: 0, endUser: call.user)
+    }
+
+    func upstreamBody(for call: OpenAIEmbeddingRequest, model: ResolvedModel) -> [UInt8] {
+        OllamaEmbedRequest(call.embedding, ollamaModel: model.ollamaModel).json()
+    }
+
+    /// Never used: embeddings are not streamed.
+    func translation(for call: OpenAIEmbeddingRequest) -> NativeStream<NativeChatDecoder> { NativeStream(decoder: NativeChatDecoder()) }
+
+    func answer(_ body: [UInt8], to call: OpenAIEmbeddingRequest, sent: [UInt8], observer: inout RequestMeter) throws
+        -> (body: [UInt8], usage: Usage)
+    {
+        let embeddings = try OpenAIEmbeddingResponse(ollamaJSON: body)
+        return (embeddings.json(model: call.embedding.model, encodingFormat: call.encodingFormat), Usage(promptTokens: embeddings.promptTokens))
     }
 }

@@ -14,28 +14,39 @@ import Locking
 /// in `previous_response_id` the moment the stream ends always finds it. A response too large to store, or
 /// one PostgreSQL could not take in time, is answered all the same and a warning is logged; a follow-up
 /// naming it gets 400 `previous_response_not_found`.
-struct ResponsesRoute: Sendable {
+struct ResponsesRoute: ModelRoute {
     static let endpoint = "/v1/responses"
     /// How long the answer's end may wait for the stored response to be written.
     static let saveDeadline: Duration = .seconds(3)
 
-    let calls: ModelCalls
     let store: ResponsesStore
 
-    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try await calls.metered(request, context: context, dialect: .responses, endpoint: Self.endpoint) { request, meter in
-            try await self.serve(request, meter: &meter, context: context)
+    struct Call: CarriesChat, Sendable {
+        var responses: ResponsesRequest
+        var envelope: ResponsesEnvelope
+        /// Where the encoder leaves the final response object, when it is to be stored.
+        var final: FinalResponse?
+        /// Stores the final response; nil with `store: false`.
+        var save: (@Sendable () async -> Void)?
+
+        var chat: ChatRequest {
+            get { responses.chat }
+            set { responses.chat = newValue }
         }
     }
 
-    private func serve(_ request: Request, meter: inout RequestMeter, context: GatewayRequestContext) async throws -> Response {
-        var request = request
-        let body = try await calls.body(of: &request, meter: &meter)
-        let parsed: JSON = try Self.decoded { () throws(DialectError) -> JSON in try ResponsesRequest.body(body) }
+    var dialect: Dialect { .responses }
+    var endpoint: String { Self.endpoint }
+    var upstreamPath: String { "/api/chat" }
+    var streamContentType: String { ResponsesStreamEncoder.contentType }
+
+    /// Reads the body and, with `previous_response_id`, loads the conversation it continues (the caller's own
+    /// responses only). What will be stored is decided here: the input alone over the cap means `store: false`.
+    func decode(_ body: [UInt8], context: GatewayRequestContext) async throws -> Call {
+        let parsed = try ResponsesRequest.body(body)
         let owner = context.identity?.keyID ?? "anonymous"
         var history: [JSON] = []
-        let previousID: String? = try Self.decoded { () throws(DialectError) -> String? in try ResponsesRequest.previousResponseID(in: parsed) }
-        if let previous = previousID {
+        if let previous = try ResponsesRequest.previousResponseID(in: parsed) {
             guard let stored = try await store.load(id: previous, owner: owner) else {
                 throw GatewayError(
                     .invalidRequest, "Previous response with id '\(previous)' not found.", param: "previous_response_id",
@@ -44,25 +55,7 @@ struct ResponsesRoute: Sendable {
             }
             history = stored.history
         }
-        let earlier = history
-        var responses: ResponsesRequest = try Self.decoded { () throws(DialectError) -> ResponsesRequest in
-            try ResponsesRequest(body: parsed, history: earlier)
-        }
-        meter.requested(model: responses.chat.model, stream: responses.chat.stream)
-        let model = try await calls.resolve(responses.chat.model, context: context, meter: &meter)
-        await calls.fit(&responses.chat, to: model)
-        var native = OllamaChatRequest(responses.chat, ollamaModel: model.ollamaModel).json()
-        let limitHeaders = try await calls.admit(
-            promptBytes: max(body.count, native.count), maxTokens: responses.chat.options.maxTokens, model: model, context: context,
-            meter: &meter, endUser: responses.echo.user
-        )
-        // Remote images are fetched only for an admitted call, so a key over its limits cannot make the gateway fetch.
-        if let remoteImages = calls.remoteImages, responses.chat.hasRemoteImages {
-            try await remoteImages.inline(&responses.chat)
-            native = OllamaChatRequest(responses.chat, ollamaModel: model.ollamaModel).json()
-        }
-
-        // What will be stored, decided before the answer: the input alone over the cap means store: false.
+        var responses = try ResponsesRequest(body: parsed, history: history)
         let storedInput: [UInt8]? = responses.echo.store ? store.encodedInput(history + responses.input) : nil
         if responses.echo.store && storedInput == nil {
             context.logger.warning("response input too large to store; answering with store=false", metadata: ["max_bytes": "\(store.maxBytes)"])
@@ -72,34 +65,47 @@ struct ResponsesRoute: Sendable {
             id: ResponsesIDs.random.make("resp"), createdAt: Int(Date().timeIntervalSince1970), model: responses.chat.model,
             echo: responses.echo, toolKinds: responses.toolKinds, now: { Int(Date().timeIntervalSince1970) }
         )
-        let final = FinalResponse()
-        var onFinish: (@Sendable ([UInt8]) -> Void)?
-        var save: (@Sendable () async -> Void)?
+        var call = Call(responses: responses, envelope: envelope)
         if let input = storedInput {
-            onFinish = { bytes in final.set(bytes) }
-            let store = self.store
-            let logger = context.logger
-            save = {
+            let final = FinalResponse()
+            let (store, logger) = (self.store, context.logger)
+            call.final = final
+            call.save = {
                 guard let object = final.take() else { return }
                 await Self.save(store: store, id: envelope.id, owner: owner, model: envelope.model, response: object, input: input, logger: logger)
             }
         }
-        var response: Response
-        if responses.chat.stream {
-            let source = try await calls.startStream("/api/chat", body: native, model: responses.chat.model, meter: &meter, context: context)
-            let encoder = ResponsesStreamEncoder(envelope: envelope, onFinish: onFinish)
-            response = calls.streamed(
-                source, request: request, translation: EncodedStream(decoder: NativeChatDecoder(), encoder: encoder),
-                contentType: ResponsesStreamEncoder.contentType, model: model, meter: meter, context: context, beforeEnd: save
-            )
-        } else {
-            let upstream = try await calls.call("/api/chat", body: native, model: responses.chat.model, meter: &meter, context: context)
-            let builder = ResponsesAnswer(envelope: envelope, onFinish: onFinish)
-            response = try await calls.whole(upstream, decoder: NativeChatDecoder(), builder: builder, model: model, meter: &meter)
-            if let save { await save() }
-        }
-        response.headers.append(contentsOf: limitHeaders)
-        return response
+        return call
+    }
+
+    func terms(of call: Call) -> CallTerms {
+        let chat = call.responses.chat
+        return CallTerms(model: chat.model, stream: chat.stream, maxTokens: chat.options.maxTokens, endUser: call.responses.echo.user)
+    }
+
+    func upstreamBody(for call: Call, model: ResolvedModel) -> [UInt8] {
+        OllamaChatRequest(call.responses.chat, ollamaModel: model.ollamaModel).json()
+    }
+
+    /// The stored conversation a call continues is part of its prompt.
+    func promptBytes(body: [UInt8], upstream: [UInt8]) -> Int { max(body.count, upstream.count) }
+
+    func translation(for call: Call) -> EncodedStream<NativeChatDecoder, ResponsesStreamEncoder> {
+        EncodedStream(decoder: NativeChatDecoder(), encoder: ResponsesStreamEncoder(envelope: call.envelope, onFinish: Self.keep(in: call.final)))
+    }
+
+    func answer(_ body: [UInt8], to call: Call, sent: [UInt8], observer: inout RequestMeter) throws -> (body: [UInt8], usage: Usage) {
+        let builder = ResponsesAnswer(envelope: call.envelope, onFinish: Self.keep(in: call.final))
+        return try built(body, decoder: NativeChatDecoder(), builder: builder, observer: &observer)
+    }
+
+    /// The response is stored after its usage record and before its last byte, so a follow-up sent the
+    /// moment the answer ends finds it.
+    func beforeEnd(_ call: Call) -> (@Sendable () async -> Void)? { call.save }
+
+    private static func keep(in final: FinalResponse?) -> (@Sendable ([UInt8]) -> Void)? {
+        guard let final else { return nil }
+        return { bytes in final.set(bytes) }
     }
 
     /// Writes one response, waiting at most ``saveDeadline``; a failure or a timeout is logged, never the client's problem.
@@ -128,15 +134,6 @@ struct ResponsesRoute: Sendable {
             logger.warning("could not store response", metadata: ["response_id": "\(id)", "error": "\(String(reflecting: error))"])
         case nil:
             logger.warning("storing the response took too long; not waiting for it", metadata: ["response_id": "\(id)"])
-        }
-    }
-
-    /// A dialect decoder's refusal as the client's error.
-    static func decoded<T>(_ decode: () throws(DialectError) -> T) throws -> T {
-        do throws(DialectError) {
-            return try decode()
-        } catch {
-            throw GatewayError(error)
         }
     }
 }

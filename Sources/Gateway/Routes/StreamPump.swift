@@ -48,7 +48,7 @@ struct StreamPump<Translation: StreamTranslation> {
                     try await send(translation.keepAlive())
                     continue
                 }
-                let out = translation.translate(chunk, meter: &meter)
+                let out = translation.translate(chunk, observer: &meter)
                 if translation.isFinished {
                     tail = out
                     break
@@ -56,7 +56,7 @@ struct StreamPump<Translation: StreamTranslation> {
                 try await send(out)
             }
             if !translation.isFinished {
-                tail = translation.finish(meter: &meter)
+                tail = translation.finish(observer: &meter)
             }
             if !translation.isFinished {
                 tail += translation.broken("Ollama ended the stream early.")

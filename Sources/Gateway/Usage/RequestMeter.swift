@@ -48,7 +48,7 @@ struct RequestMeter: Sendable {
     }
 
     /// Keeps what payload logging wants of one piece of the answer (nothing when it is off).
-    mutating func capturedResponse(_ event: ChatEvent) {
+    mutating func observe(_ event: ChatEvent) {
         payload?.add(event)
     }
 
