@@ -89,12 +89,13 @@ struct PostgresCopyTests {
     func deadline() async throws {
         let pool = try await Self.pool(maxConnections: 3)
         try await pool.query("CREATE TABLE t (n integer)")
-        // Another session holds a lock that makes the COPY wait.
+        // Another session holds a lock that makes the COPY wait, until the test cancels it (a fixed hold
+        // could end before a loaded machine starts the COPY).
         let holder = Task {
             try await pool.withConnection { connection in
                 try connection.transaction { connection in
                     try connection.query("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
-                    try connection.query("SELECT pg_sleep(3)")
+                    try connection.query("SELECT pg_sleep(60) AS holding_the_lock")
                 }
             }
         }
@@ -116,7 +117,8 @@ struct PostgresCopyTests {
         }
         let elapsed = started.duration(to: .now)
         #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(2), "gave up after \(elapsed)")
-        try await holder.value
+        try await pool.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60) AS holding_the_lock%'")
+        _ = try? await holder.value
         #expect(try await pool.withConnection { try $0.copy("COPY t (n) FROM STDIN", copying) } == 1)
         #expect(try await pool.query("SELECT count(*) AS c FROM t").value(0, "c") == "1", "the abandoned COPY left no row")
     }

@@ -48,7 +48,7 @@ struct UsageCopyTests {
         defer { recorder.journal.close() }
         var records = Self.records(60, key: UUID().uuidString.lowercased())
         records[30].httpStatus = 5_000_000_000  // past request_log.http_status's integer range
-        for record in records { recorder.record(record) }
+        for record in records { await recorder.record(record) }
         #expect(await recorder.flush() == false)
         #expect(recorder.pending == 60)
         #expect(try await pool.query("SELECT count(*) AS c FROM request_log").value(0, "c") == "0")
@@ -63,7 +63,7 @@ struct UsageCopyTests {
         let recorder = try UsageRecorder(pool: pool, config: Self.usage(directory, batchSize: 25), metrics: GatewayMetrics(), logger: TestServices.logger)
         defer { recorder.journal.close() }
         let records = Self.records(100, key: UUID().uuidString.lowercased(), payloads: true)
-        for record in records { recorder.record(record) }
+        for record in records { await recorder.record(record) }
         // Another session holds usage_daily so that the fold cannot update it (reads still pass).
         let holder = Task {
             try await pool.withConnection { connection in
@@ -108,7 +108,7 @@ struct UsageCopyTests {
         let recorder = try UsageRecorder(pool: pool, config: usage, metrics: GatewayMetrics(), logger: TestServices.logger)
         defer { recorder.journal.close() }
         let records = Self.records(60, key: UUID().uuidString.lowercased(), payloads: true)
-        for record in records { recorder.record(record) }
+        for record in records { await recorder.record(record) }
         // PostgreSQL refuses one record of the first batch, until the constraint goes.
         try await pool.query("ALTER TABLE request_log ADD CONSTRAINT refuse_one CHECK (request_id <> '\(records[10].requestID)')")
         #expect(await recorder.flush() == false)

@@ -19,7 +19,7 @@ struct UsagePipelineTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let recorder = try UsageRecorder(pool: pool, config: Self.usage(directory), metrics: GatewayMetrics(), logger: TestServices.logger, memoryLimit: 25)
         let records = Self.records(300)
-        for record in records { recorder.record(record) }
+        for record in records { await recorder.record(record) }
         #expect(recorder.pending == 300)
         #expect(recorder.journal.segmentNumbers.count > 10, "4 KiB segments rotate")
         #expect(await recorder.flush())
@@ -33,6 +33,32 @@ struct UsagePipelineTests {
         recorder.journal.close()
     }
 
+    @Test("journal_fsync: always: 300 records from 60 requests at once each wait for the disk, far fewer syncs serve them, all reach PostgreSQL once")
+    func groupCommit() async throws {
+        let (pool, directory) = try await Self.database()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var config = Self.usage(directory)
+        config.journalFsync = .always
+        let recorder = try UsageRecorder(pool: pool, config: config, metrics: GatewayMetrics(), logger: TestServices.logger)
+        let records = Self.records(300)
+        await withTaskGroup(of: Void.self) { group in
+            for lane in 0..<60 {
+                group.addTask {
+                    for index in stride(from: lane, to: records.count, by: 60) { await recorder.record(records[index]) }
+                }
+            }
+        }
+        #expect(recorder.pending == 300)
+        #expect(recorder.journalSyncRounds > 0)
+        #expect(recorder.journalSyncRounds < 300, "one sync per record: the syncs were not grouped")
+        #expect(recorder.journal.segmentNumbers.count > 10, "4 KiB segments rotate; the closed ones are synced by the next round")
+        #expect(await recorder.flush())
+        let rows = try await pool.query("SELECT count(*) AS c, count(DISTINCT request_id) AS d FROM request_log")
+        #expect(rows.value(0, "c") == "300")
+        #expect(rows.value(0, "d") == "300")
+        recorder.journal.close()
+    }
+
     @Test("A journal that cannot be written (a full disk) refuses new work until the memory-only records are in PostgreSQL")
     func unwritableJournalRefuses() async throws {
         let (pool, directory) = try await Self.database()
@@ -41,7 +67,7 @@ struct UsagePipelineTests {
         #expect(recorder.acceptsNewRequests)
         recorder.journal.failAppendsForTesting(true)
         let records = Self.records(3)
-        recorder.record(records[0])
+        await recorder.record(records[0])
         #expect(!recorder.acceptsNewRequests, "a record that exists only in memory stops new work under `refuse`")
         #expect(throws: GatewayError.self) { try recorder.checkAcceptsNewRequests() }
         recorder.journal.failAppendsForTesting(false)
@@ -60,7 +86,7 @@ struct UsagePipelineTests {
         // The first process: PostgreSQL unreachable, so nothing gets written; then it dies.
         let unreachable = PostgresPool(configuration: .init(url: "postgresql://tollgate@127.0.0.1:1/none", maxConnections: 1), logger: TestServices.logger)
         let first = try UsageRecorder(pool: unreachable, config: Self.usage(directory), metrics: GatewayMetrics(), logger: TestServices.logger, memoryLimit: 50)
-        for record in records { first.record(record) }
+        for record in records { await first.record(record) }
         #expect(await first.flush() == false)
         #expect(first.pending == 120)
         first.journal.close()  // what the kernel does for a killed process: the lock goes, the files stay

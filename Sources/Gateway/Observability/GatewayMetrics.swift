@@ -51,6 +51,7 @@ final class GatewayMetrics: Sendable {
         )
         _ = usageJournalRefusals
         _ = usageJournalWriteErrors
+        _ = usageJournalSyncErrors
         _ = usageJournalReplayed
         _ = usageJournalDamagedBytes
         // Families that exist before their first event, so dashboards and alerts see zeros, not gaps.
@@ -184,6 +185,8 @@ final class GatewayMetrics: Sendable {
     func usageJournalRefused() { usageJournalRefusals.increment() }
     /// A record the journal could not take (it stays in memory only).
     func usageJournalWriteFailed() { usageJournalWriteErrors.increment() }
+    /// `journal_fsync: always`: a request whose record's sync failed or passed its deadline.
+    func usageJournalSyncFailed() { usageJournalSyncErrors.increment() }
     /// Records an earlier process left in the journal, read back to be written.
     func usageReplayed(_ count: Int) { usageJournalReplayed.increment(by: Int64(count)) }
 
@@ -192,6 +195,12 @@ final class GatewayMetrics: Sendable {
     }
     private var usageJournalWriteErrors: Counter {
         handles.makeCounter(name: "tollgate_usage_journal_write_errors_total", help: "Usage records the journal could not write (kept in memory only)")
+    }
+    private var usageJournalSyncErrors: Counter {
+        handles.makeCounter(
+            name: "tollgate_usage_journal_sync_errors_total",
+            help: "Requests whose usage record's fdatasync failed or took too long (journal_fsync: always)"
+        )
     }
     /// Bytes of the journal that held no whole record when it was opened (copied to quarantine files).
     func usageJournalDamaged(bytes: Int) { usageJournalDamagedBytes.increment(by: Int64(bytes)) }

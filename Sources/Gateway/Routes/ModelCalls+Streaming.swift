@@ -42,7 +42,7 @@ extension ModelCalls {
                 case .success(let answered):
                     upstream = answered
                 case .failure(let ending):
-                    if let record = ending.record { recorder.record(record) }
+                    if let record = ending.record { await recorder.record(record) }
                     if !ending.clientGone {
                         if !ending.bytes.isEmpty { try? await writer.write(ByteBuffer(bytes: ending.bytes)) }
                         try? await writer.finish(nil)
@@ -74,7 +74,7 @@ extension ModelCalls {
                 case .upstreamTimedOut:
                     meter.finish(.timeout, status: 200, errorType: "upstream_timeout")
                 }
-            if let record { recorder.record(record) }
+            if let record { await recorder.record(record) }
             if ending == .completed, let beforeEnd { await beforeEnd() }
             switch ending {
             case .upstreamFailed(let message): logger.warning("ollama stream failed", metadata: ["error": "\(message)"])

@@ -89,7 +89,7 @@ struct ModelCalls: Sendable {
                 } else {
                     meter.finish(DialectError(.internalError, "internal error", code: "internal_error"))
                 }
-            if let record { recorder.record(record) }
+            if let record { await recorder.record(record) }
             throw error
         }
     }
@@ -152,7 +152,7 @@ struct ModelCalls: Sendable {
                     throw GatewayError(error)
                 }
                 meter.counted(usage, model: model)
-                if let record = meter.finish(.ok, status: 200) { recorder.record(record) }
+                if let record = meter.finish(.ok, status: 200) { await recorder.record(record) }
                 if let beforeEnd = route.beforeEnd(call) { await beforeEnd() }
                 response = Response(status: .ok, headers: [.contentType: route.answerContentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             }

@@ -46,7 +46,7 @@ public enum UsageBenchmark {
         let keys = (0..<8).map { _ in UUID().uuidString.lowercased() }
         let started = Date()
         let clock = ContinuousClock()
-        let journalTime = clock.measure {
+        let journalTime = await clock.measure {
             for index in 0..<count {
                 var record = UsageRecord(
                     requestID: "req_bench_\(run)_\(index)", keyID: keys[index % keys.count], userID: nil, dialect: "openai",
@@ -64,7 +64,7 @@ public enum UsageBenchmark {
                 record.upstreamMs = 110
                 record.ollamaTotalNs = 110_000_000
                 record.ollamaEvalNs = 90_000_000
-                recorder.record(record)
+                await recorder.record(record)
             }
         }
         let journalBytes = recorder.journal.bytes

@@ -70,7 +70,7 @@ final class UsageJournal: Sendable {
         var segments: [UInt64: Segment] = [:]
         var active: (number: UInt64, descriptor: Int32)?
         var nextNumber: UInt64 = 1
-        /// Closed segments whose data the next ``sync()`` must flush before closing them (`interval` mode).
+        /// Closed segments whose data the next ``sync()`` must flush before closing them (`interval`, `always`).
         var unsynced: [Int32] = []
         /// A segment was created or deleted since the last directory sync.
         var directoryChanged = false
@@ -173,7 +173,8 @@ final class UsageJournal: Sendable {
     var outstanding: Int { state.withLock { $0.segments.values.reduce(0) { $0 + $1.outstanding } } }
 
     /// Appends one frame with a single `write(2)`; returns where it starts. When this returns, the bytes are
-    /// in the kernel (and on disk too with `fsync: always`).
+    /// in the kernel; with `fsync: always` the caller then waits for ``sync()`` (``UsageJournalSyncer``, one
+    /// sync for every append before it).
     ///
     /// A failed write (a full disk, say) is cut off again and the segment closed, so the file never keeps a
     /// partial frame in front of later records.
@@ -207,7 +208,6 @@ final class UsageJournal: Sendable {
         let offset = segment.size
         do {
             try Self.writeAll(descriptor, frame)
-            if fsync == .always, syncData(descriptor) != 0 { throw UsageJournalError.posix("fdatasync failed") }
         } catch {
             _ = ftruncate(descriptor, off_t(offset))
             closeActive(&state)
@@ -285,10 +285,12 @@ final class UsageJournal: Sendable {
         return (records, to)
     }
 
-    /// Flushes written records to the disk (`fdatasync`), and the directory when segments came or went.
-    /// Blocking: call it off the request path. Appends go on meanwhile (the active segment is synced through a
-    /// duplicate descriptor, outside the lock).
-    func sync() {
+    /// Flushes written records to the disk (`fdatasync`), and the directory when segments came or went;
+    /// false when a flush failed. Blocking: call it off the request path. Appends go on meanwhile (the active
+    /// segment is synced through a duplicate descriptor, outside the lock), and every append that returned
+    /// before this call is covered.
+    @discardableResult
+    func sync() -> Bool {
         let (descriptors, directoryChanged): ([Int32], Bool) = state.withLock { state in
             var descriptors = state.unsynced
             state.unsynced = []
@@ -299,17 +301,22 @@ final class UsageJournal: Sendable {
             defer { state.directoryChanged = false }
             return (descriptors, state.directoryChanged)
         }
+        var synced = true
         for descriptor in descriptors {
-            if syncData(descriptor) != 0 { logger.error("usage journal: fdatasync failed", metadata: ["error": "\(UsageJournalError.posix("").message)"]) }
+            if syncData(descriptor) != 0 {
+                synced = false
+                logger.error("usage journal: fdatasync failed", metadata: ["error": "\(UsageJournalError.posix("").message)"])
+            }
             closeDescriptor(descriptor)
         }
         if directoryChanged {
             let descriptor = open(directory, O_RDONLY | O_CLOEXEC)
             if descriptor >= 0 {
-                _ = syncFile(descriptor)
+                if syncFile(descriptor) != 0 { synced = false }
                 closeDescriptor(descriptor)
             }
         }
+        return synced
     }
 
     /// Closes the segment being written (deleting it when nothing in it is outstanding) and frees the
@@ -351,8 +358,8 @@ final class UsageJournal: Sendable {
         }
     }
 
-    /// Stops writing the active segment: deleted when fully released, else kept (its data synced later in
-    /// `interval` mode, so the request path never waits for the disk).
+    /// Stops writing the active segment: deleted when fully released, else kept (its data synced by the next
+    /// ``sync()``, so the request path never waits for the disk under the lock).
     private func closeActive(_ state: inout State) {
         guard let active = state.active else { return }
         let (number, descriptor) = active
@@ -360,7 +367,7 @@ final class UsageJournal: Sendable {
         if (state.segments[number]?.outstanding ?? 0) <= 0 {
             closeDescriptor(descriptor)
             delete(number, &state)
-        } else if fsync == .interval {
+        } else if fsync != .off {
             state.unsynced.append(descriptor)
         } else {
             closeDescriptor(descriptor)

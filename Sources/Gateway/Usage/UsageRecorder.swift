@@ -45,6 +45,8 @@ final class UsageRecorder: Sendable {
     private let writers: Int
     private let flushInterval: Duration
     private let fsyncInterval: Duration?
+    /// `journal_fsync: always`: group commit, one sync for every record appended before it.
+    private let syncer: UsageJournalSyncer?
     private let memoryLimit: Int
     private let logger: Logger
     private let metrics: GatewayMetrics
@@ -99,6 +101,7 @@ final class UsageRecorder: Sendable {
         self.writers = max(1, config.writeConcurrency)
         self.flushInterval = .milliseconds(config.flushIntervalMs)
         self.fsyncInterval = config.journalFsync == .interval ? .milliseconds(config.journalFsyncIntervalMs) : nil
+        self.syncer = config.journalFsync == .always ? UsageJournalSyncer(sync: { journal.sync() }) : nil
         self.memoryLimit = max(1, memoryLimit)
         self.logger = logger
         self.firstOwnSegment = journal.end.segment
@@ -119,8 +122,22 @@ final class UsageRecorder: Sendable {
     // MARK: The request path
 
     /// Settles `record`'s limit charges, counts it in the metrics, appends it to the journal and queues it for
-    /// the next flush. Never waits for PostgreSQL; when it returns the record is in the kernel.
-    func record(_ record: UsageRecord) {
+    /// the next flush. Never waits for PostgreSQL; when it returns the record is in the kernel, and with
+    /// `journal_fsync: always` on the disk too (or the sync failed or passed its deadline, which is logged).
+    func record(_ record: UsageRecord) async {
+        let journaled = append(record)
+        guard journaled, let syncer else { return }
+        if await !syncer.waitUntilSynced() {
+            metrics.usageJournalSyncFailed()
+            logger.error(
+                "usage journal sync failed or took too long; the record is written but may not be on the disk",
+                metadata: ["request_id": "\(record.requestID)", "timeout": "\(syncer.timeout)"]
+            )
+        }
+    }
+
+    /// Everything ``record(_:)`` does but wait for the disk; true when the record went into the journal.
+    private func append(_ record: UsageRecord) -> Bool {
         if let ticket = record.admission { settle?(ticket, record) }
         metrics.requestFinished(record, model: (record.servedModel ?? record.requestedModel).flatMap(modelLabel) ?? GatewayMetrics.other)
         var record = record
@@ -154,7 +171,11 @@ final class UsageRecorder: Sendable {
             // until the records that exist only in memory are in PostgreSQL (see `updateRefusal`).
             updateRefusal()
         }
+        return failure == nil
     }
+
+    /// `journal_fsync: always`: sync rounds run so far (0 in other modes).
+    var journalSyncRounds: Int { syncer?.rounds ?? 0 }
 
     /// Whether new model requests may be served: false while the journal is over `journal_max_bytes` under
     /// `journal_full_policy: refuse`. One atomic load.
@@ -469,6 +490,7 @@ extension UsageRecorder: Service {
         }.value
         let unjournaled = state.withLock { $0.unjournaled }
         let left = pending
+        syncer?.close()
         journal.close()
         if unjournaled > 0 {
             logger.error("usage records lost at shutdown: PostgreSQL and the journal both failed them", metadata: ["count": "\(unjournaled)"])
