@@ -49,6 +49,7 @@ struct UsagePipelineTests {
             }
         }
         #expect(recorder.pending == 300)
+        print("group commit: 300 records from 60 concurrent writers took \(recorder.journalSyncRounds) fdatasync rounds")
         #expect(recorder.journalSyncRounds > 0)
         #expect(recorder.journalSyncRounds < 300, "one sync per record: the syncs were not grouped")
         #expect(recorder.journal.segmentNumbers.count > 10, "4 KiB segments rotate; the closed ones are synced by the next round")
