@@ -14,20 +14,11 @@ struct AnthropicMessagesRoute: ModelRoute {
 
     var dialect: Dialect { .anthropic }
     var endpoint: String { "/v1/messages" }
-    var upstreamPath: String { "/api/chat" }
     var streamContentType: String { AnthropicStreamEncoder.contentType }
 
     func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> Call {
         let messages = try AnthropicMessagesRequest(body: body)
         return Call(chat: messages.chat, estimatedInputTokens: messages.estimatedInputTokens, messageID: AnthropicID.message())
-    }
-
-    func terms(of call: Call) -> CallTerms {
-        CallTerms(model: call.chat.model, stream: call.chat.stream, maxTokens: call.chat.options.maxTokens, endUser: call.chat.endUser)
-    }
-
-    func upstreamBody(for call: Call, model: ResolvedModel) -> [UInt8] {
-        OllamaChatRequest(call.chat, ollamaModel: model.ollamaModel).json()
     }
 
     func translation(for call: Call) -> EncodedStream<NativeChatDecoder, AnthropicStreamEncoder> {

@@ -13,7 +13,6 @@ struct ChatCompletionsRoute: ModelRoute {
 
     var dialect: Dialect { .openai }
     var endpoint: String { "/v1/chat/completions" }
-    var upstreamPath: String { "/api/chat" }
     var streamContentType: String { OpenAIStreamEncoder.contentType }
 
     func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> Call {
@@ -22,14 +21,6 @@ struct ChatCompletionsRoute: ModelRoute {
             id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: openAI.chat.model
         )
         return Call(chat: openAI.chat, includeUsage: openAI.includeUsage, envelope: envelope)
-    }
-
-    func terms(of call: Call) -> CallTerms {
-        CallTerms(model: call.chat.model, stream: call.chat.stream, maxTokens: call.chat.options.maxTokens, endUser: call.chat.endUser)
-    }
-
-    func upstreamBody(for call: Call, model: ResolvedModel) -> [UInt8] {
-        OllamaChatRequest(call.chat, ollamaModel: model.ollamaModel).json()
     }
 
     func translation(for call: Call) -> EncodedStream<NativeChatDecoder, OpenAIStreamEncoder> {

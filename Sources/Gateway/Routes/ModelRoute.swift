@@ -76,6 +76,16 @@ protocol CarriesChat {
 }
 
 extension ModelRoute where Call: CarriesChat {
+    var upstreamPath: String { "/api/chat" }
+
+    func terms(of call: Call) -> CallTerms {
+        CallTerms(model: call.chat.model, stream: call.chat.stream, maxTokens: call.chat.options.maxTokens, endUser: call.chat.endUser)
+    }
+
+    func upstreamBody(for call: Call, model: ResolvedModel) -> [UInt8] {
+        OllamaChatRequest(call.chat, ollamaModel: model.ollamaModel).json()
+    }
+
     /// A request to think sent to a model without the `thinking` capability is answered without thinking
     /// (Claude Code asks every model to think; Ollama would answer 400).
     func fit(_ call: inout Call, to model: ResolvedModel, catalog: ModelCatalog) async {

@@ -125,17 +125,9 @@ struct OllamaGenerationRoute<Decoder: NativeEventDecoder>: ModelRoute {
     /// Reads the endpoint's answers for metering.
     let decoder: Decoder
 
-    var dialect: Dialect { .ollama }
-    var upstreamPath: String { endpoint }
-    var passesOllamaErrors: Bool { true }
-    var answerContentType: String { OllamaNativeRoutes.json }
     var streamContentType: String { OllamaNativeRoutes.ndjson }
 
-    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> OllamaNativeRequest { try OllamaNativeRequest(body: body) }
-
     func terms(of call: OllamaNativeRequest) -> CallTerms { CallTerms(model: call.model, stream: call.stream, maxTokens: call.maxTokens) }
-
-    func upstreamBody(for call: OllamaNativeRequest, model: ResolvedModel) -> [UInt8] { call.body(model: model.ollamaModel) }
 
     func translation(for call: OllamaNativeRequest) -> NativeStream<Decoder> { NativeStream(decoder: decoder) }
 
@@ -158,17 +150,9 @@ struct OllamaEmbeddingRoute: ModelRoute {
     /// `/api/embed` or `/api/embeddings`, the same path upstream.
     let endpoint: String
 
-    var dialect: Dialect { .ollama }
-    var upstreamPath: String { endpoint }
-    var passesOllamaErrors: Bool { true }
-    var answerContentType: String { OllamaNativeRoutes.json }
     var streamContentType: String { OllamaNativeRoutes.json }
 
-    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> OllamaNativeRequest { try OllamaNativeRequest(body: body) }
-
     func terms(of call: OllamaNativeRequest) -> CallTerms { CallTerms(model: call.model, stream: false, maxTokens: 0) }
-
-    func upstreamBody(for call: OllamaNativeRequest, model: ResolvedModel) -> [UInt8] { call.body(model: model.ollamaModel) }
 
     /// Never used: embeddings are not streamed.
     func translation(for call: OllamaNativeRequest) -> NativeStream<NativeChatDecoder> { NativeStream(decoder: NativeChatDecoder()) }
@@ -180,4 +164,17 @@ struct OllamaEmbeddingRoute: ModelRoute {
         let promptTokens = (try? JSONParser.parse(body))?["prompt_eval_count"]?.int ?? max(1, (sent.count - 40) / 4)
         return (body, Usage(promptTokens: promptTokens))
     }
+}
+
+/// What Ollama's own routes share: the body goes to the same path upstream with only the model swapped,
+/// and Ollama's errors reach the client unchanged.
+extension ModelRoute where Call == OllamaNativeRequest {
+    var dialect: Dialect { .ollama }
+    var upstreamPath: String { endpoint }
+    var passesOllamaErrors: Bool { true }
+    var answerContentType: String { OllamaNativeRoutes.json }
+
+    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> OllamaNativeRequest { try OllamaNativeRequest(body: body) }
+
+    func upstreamBody(for call: OllamaNativeRequest, model: ResolvedModel) -> [UInt8] { call.body(model: model.ollamaModel) }
 }

@@ -37,7 +37,6 @@ struct ResponsesRoute: ModelRoute {
 
     var dialect: Dialect { .responses }
     var endpoint: String { Self.endpoint }
-    var upstreamPath: String { "/api/chat" }
     var streamContentType: String { ResponsesStreamEncoder.contentType }
 
     /// Reads the body and, with `previous_response_id`, loads the conversation it continues (the caller's own
@@ -78,13 +77,10 @@ struct ResponsesRoute: ModelRoute {
         return call
     }
 
+    /// The end user is the body's `user`.
     func terms(of call: Call) -> CallTerms {
         let chat = call.responses.chat
         return CallTerms(model: chat.model, stream: chat.stream, maxTokens: chat.options.maxTokens, endUser: call.responses.echo.user)
-    }
-
-    func upstreamBody(for call: Call, model: ResolvedModel) -> [UInt8] {
-        OllamaChatRequest(call.responses.chat, ollamaModel: model.ollamaModel).json()
     }
 
     /// The stored conversation a call continues is part of its prompt.
