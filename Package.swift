@@ -130,7 +130,12 @@ let package = Package(
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "Locking"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Upstream", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "Gateway", "Upstream", "Dialects", "Locking",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

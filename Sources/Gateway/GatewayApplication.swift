@@ -104,7 +104,7 @@ public enum GatewayApplication {
             .get("models", use: models.list)
             .get("models/**", use: models.retrieve)
 
-        let native = OllamaNativeRoutes(calls: calls)
+        let native = OllamaNativeRoutes(calls: calls, fleet: fleet, catalog: catalog)
         router.get("/", use: OllamaNativeRoutes.root)
         router.head("/", use: OllamaNativeRoutes.root)
         router.get("api/version", use: native.version)

@@ -177,6 +177,21 @@ final class TransferState: Sendable {
     }
 }
 
+extension TransferState {
+    /// A transfer that already ended well with `chunks` as its body: an answer made in memory.
+    static func completed(status: Int, chunks: [[UInt8]]) -> TransferState {
+        let state = TransferState()
+        state.inner.withLock { inner in
+            inner.headDelivered = true
+            inner.status = status
+            inner.chunks = chunks.filter { !$0.isEmpty }
+            inner.bufferedBytes = chunks.reduce(0) { $0 + $1.count }
+            inner.outcome = .success(())
+        }
+        return state
+    }
+}
+
 /// The few response header fields callers need, as libcurl parsed them.
 struct ResponseHead: Sendable {
     /// The `Content-Type` header.

@@ -6,6 +6,16 @@ public struct UpstreamResponse: Sendable {
     /// A redirect's absolute target (curl never follows redirects itself), if any.
     public let redirectURL: String?
     public let body: UpstreamBody
+
+    /// A response made in memory, its body already whole (`chunks`, handed to the reader at once, as bytes
+    /// buffered while the reader was away are): what an in-memory model backend answers, for router tests of
+    /// the model-call path without curl or a server.
+    public static func inMemory(status: Int, contentType: String? = "application/x-ndjson", chunks: [[UInt8]]) -> UpstreamResponse {
+        UpstreamResponse(
+            status: status, contentType: contentType, redirectURL: nil,
+            body: UpstreamBody(id: -1, state: .completed(status: status, chunks: chunks), engine: nil)
+        )
+    }
 }
 
 /// The body of an upstream response, read chunk by chunk as curl receives it.
@@ -17,21 +27,22 @@ public final class UpstreamBody: AsyncSequence, Sendable {
 
     private let id: Int
     private let state: TransferState
-    private let engine: CurlEngine
+    /// nil for a body made in memory, which has no transfer to pause, resume or cancel.
+    private let engine: CurlEngine?
 
-    init(id: Int, state: TransferState, engine: CurlEngine) {
+    init(id: Int, state: TransferState, engine: CurlEngine?) {
         self.id = id
         self.state = state
         self.engine = engine
     }
 
     deinit {
-        if !state.isFinished { engine.cancel(id, state: state) }
+        if !state.isFinished { engine?.cancel(id, state: state) }
     }
 
     /// Stops the transfer now (a client went away, say).
     public func cancel() {
-        engine.cancel(id, state: state)
+        if let engine { engine.cancel(id, state: state) } else { state.markCancelled() }
     }
 
     /// Makes a reader that is waiting for the next chunk receive an empty one now (an idle tick). Readers
@@ -63,7 +74,7 @@ public final class UpstreamBody: AsyncSequence, Sendable {
             } onCancel: {
                 body.cancel()
             }
-            if resume { body.engine.resume(body.id) }
+            if resume { body.engine?.resume(body.id) }
             return bytes
         }
     }

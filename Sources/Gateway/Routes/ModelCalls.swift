@@ -13,10 +13,10 @@ import Upstream
 /// Each route decodes its own dialect into a native request and picks how to answer (a whole body, a
 /// translated stream, or Ollama's own bytes); everything around that lives here, once.
 struct ModelCalls: Sendable {
-    let fleet: Fleet
-    let catalog: ModelCatalog
-    let recorder: UsageRecorder
-    let admission: Admission
+    let fleet: any ModelBackend
+    let catalog: any ModelDirectory
+    let recorder: any UsageSink
+    let admission: any Limiter
     let metrics: GatewayMetrics
     let maxBodyBytes: Int
     /// What of each request and answer payload logging keeps.

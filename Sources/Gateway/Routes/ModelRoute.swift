@@ -31,7 +31,7 @@ protocol ModelRoute: Sendable {
     /// What the runner needs to know of the call before it goes to Ollama.
     func terms(of call: Call) -> CallTerms
     /// Drops what `model` cannot do (a chat call asking a model without thinking to think).
-    func fit(_ call: inout Call, to model: ResolvedModel, catalog: ModelCatalog) async
+    func fit(_ call: inout Call, to model: ResolvedModel, catalog: any ModelDirectory) async
     /// Ollama's request body for the call.
     func upstreamBody(for call: Call, model: ResolvedModel) -> [UInt8]
     /// The prompt's size in bytes, from which admission estimates its tokens: the client's body, or more
@@ -64,7 +64,7 @@ extension ModelRoute {
     var passesOllamaErrors: Bool { false }
     var answerContentType: String { "application/json" }
 
-    func fit(_ call: inout Call, to model: ResolvedModel, catalog: ModelCatalog) async {}
+    func fit(_ call: inout Call, to model: ResolvedModel, catalog: any ModelDirectory) async {}
     func promptBytes(body: [UInt8], upstream: [UInt8]) -> Int { body.count }
     func inlineImages(_ call: inout Call, with images: RemoteImages) async throws -> Bool { false }
     func beforeEnd(_ call: Call) -> (@Sendable () async -> Void)? { nil }
@@ -88,7 +88,7 @@ extension ModelRoute where Call: CarriesChat {
 
     /// A request to think sent to a model without the `thinking` capability is answered without thinking
     /// (Claude Code asks every model to think; Ollama would answer 400).
-    func fit(_ call: inout Call, to model: ResolvedModel, catalog: ModelCatalog) async {
+    func fit(_ call: inout Call, to model: ResolvedModel, catalog: any ModelDirectory) async {
         guard call.chat.think != nil, let capabilities = await catalog.capabilities(of: model.ollamaModel) else { return }
         if !capabilities.contains("thinking") { call.chat.think = nil }
     }
@@ -104,7 +104,7 @@ extension RequestMeter: AnswerObserver {}
 
 extension ModelRoute {
     /// A whole answer collected by a dialect's `builder`; Ollama's failure, or an answer that ended before
-    /// its `done` line, is the client's 503.
+    /// its `done` line, is the client's 502.
     func built(_ body: [UInt8], decoder: some NativeEventDecoder, builder: some ChatAnswerBuilder, observer: inout RequestMeter) throws
         -> (body: [UInt8], usage: Usage)
     {

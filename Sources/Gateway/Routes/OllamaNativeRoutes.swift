@@ -12,7 +12,10 @@ struct OllamaNativeRoutes: Sendable {
     static let ndjson = "application/x-ndjson"
     static let json = "application/json; charset=utf-8"
 
+    /// For the body, the model's resolution and the answer's collection, as model calls do them.
     let calls: ModelCalls
+    let fleet: Fleet
+    let catalog: ModelCatalog
 
     /// `GET /` and `HEAD /`: Ollama's liveness answer, which clients probe before anything else.
     static func root(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -33,11 +36,11 @@ struct OllamaNativeRoutes: Sendable {
     /// `GET /api/tags`: the aliases and models of the fleet this key may use, in Ollama's shape, each once.
     /// An alias is listed under its own name with the details of the model behind it.
     func tags(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let installed = try listing(calls.fleet.tagEntries())
+        let installed = try listing(fleet.tagEntries())
         let byName = Dictionary(installed.map { (($0["name"]?.string ?? ""), $0) }, uniquingKeysWith: { first, _ in first })
         var models: [JSON] = []
-        for name in await calls.catalog.listed() {
-            guard let resolved = await calls.catalog.resolve(name), allowed(name, resolved: resolved, context: context) else { continue }
+        for name in await catalog.listed() {
+            guard let resolved = await catalog.resolve(name), allowed(name, resolved: resolved, context: context) else { continue }
             guard case .object(var members) = byName[resolved.ollamaModel] ?? byName[name] ?? .object([]) else { continue }
             for key in ["name", "model"] {
                 if let index = members.firstIndex(where: { $0.key == key }) {
@@ -56,11 +59,11 @@ struct OllamaNativeRoutes: Sendable {
     /// Clients read it to see what is loaded right now, so it asks every backend at the time of the call
     /// (one discovery pass, shared with any already running, each backend bounded by `probe_timeout_ms`).
     func running(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        await calls.fleet.discover()
+        await fleet.discover()
         var visible: [JSON] = []
-        for model in try listing(calls.fleet.runningEntries()) {
+        for model in try listing(fleet.runningEntries()) {
             let name = model["name"]?.string ?? ""
-            guard let resolved = await calls.catalog.resolve(name), allowed(name, resolved: resolved, context: context) else { continue }
+            guard let resolved = await catalog.resolve(name), allowed(name, resolved: resolved, context: context) else { continue }
             visible.append(model)
         }
         return Self.answer(.object([JSONMember("models", .array(visible))]))
@@ -85,8 +88,8 @@ struct OllamaNativeRoutes: Sendable {
 
     /// A call that takes no backend slot, to a healthy backend that has `model` (any, when nil).
     private func call(model: String?, _ send: (OllamaClient) async throws -> UpstreamResponse) async throws -> UpstreamResponse {
-        guard let client = calls.fleet.client(for: model) else {
-            throw FleetErrors.gatewayError(.unavailable, model: model ?? "any model", settings: calls.fleet.settings)
+        guard let client = fleet.client(for: model) else {
+            throw FleetErrors.gatewayError(.unavailable, model: model ?? "any model", settings: fleet.settings)
         }
         let upstream: UpstreamResponse
         do {
@@ -102,8 +105,8 @@ struct OllamaNativeRoutes: Sendable {
 
     /// A fleet listing; when no backend could be listed, 503 (an empty list would read as "no models").
     private func listing(_ entries: [JSON]) throws -> [JSON] {
-        if entries.isEmpty && calls.catalog.cannotListOllama {
-            throw FleetErrors.gatewayError(.unavailable, model: "any model", settings: calls.fleet.settings)
+        if entries.isEmpty && catalog.cannotListOllama {
+            throw FleetErrors.gatewayError(.unavailable, model: "any model", settings: fleet.settings)
         }
         return entries
     }
