@@ -70,6 +70,8 @@ final class UsageRecorder: Sendable {
         var unjournaled = 0
         /// A read of spilled records from the journal is under way (at most one is).
         var reading = false
+        /// Records taken out of `queue` by batches being written; they count against the memory limit.
+        var inFlight = 0
     }
 
     private struct Entry {
@@ -153,7 +155,7 @@ final class UsageRecorder: Sendable {
                 state.queue.append(Entry(record: record, segment: nil, queuedAt: .now))
                 state.unjournaled += 1
             } else if state.spilledFrom == nil {
-                if state.queue.count < memoryLimit {
+                if state.queue.count + state.inFlight < memoryLimit {
                     state.queue.append(Entry(record: record, segment: position?.segment, queuedAt: .now))
                 } else {
                     state.spilledFrom = position
@@ -200,41 +202,62 @@ final class UsageRecorder: Sendable {
         return journal.outstanding + unjournaled
     }
 
-    /// Writes everything pending now; returns false if PostgreSQL failed (the records stay pending).
+    /// Writes everything pending now; returns false if PostgreSQL failed (the records stay pending) or the
+    /// journal could not be read back.
     ///
-    /// Up to `write_concurrency` batches go at once, each its own transaction. A batch that failed stays
-    /// queued, whatever happened to the others; the next flush writes it again. Spilled records are read
-    /// back from the journal while the queue's records are written.
+    /// Up to `write_concurrency` batches are written at once, each its own transaction, and each writer takes
+    /// the next batch as soon as its own is committed (no writer waits for the others, so PostgreSQL always has
+    /// `write_concurrency` batches to work on). A batch that failed goes back to the front of the queue,
+    /// whatever happened to the others, and no new batch starts in this flush; the next flush writes it again.
+    /// Spilled records are read back from the journal while the queue's records are written.
     @discardableResult
     func flush() async -> Bool {
         defer { reportQueue() }
-        return await withTaskGroup(of: Void.self) { readers in
+        return await withTaskGroup(of: FlushStep.self) { group in
+            var writing = 0
+            var failed = false
+            var reads = true
             while true {
-                if let plan = refillPlan() { readers.addTask { await self.refill(plan) } }
-                let batches = nextBatches()
-                if batches.isEmpty {
-                    // Done, unless a read is under way: then what it queued comes next.
-                    if await readers.next() != nil { continue }
-                    return true
+                if reads, let plan = refillPlan() { group.addTask { .read(await self.refill(plan)) } }
+                while !failed, writing < writers, let batch = takeBatch() {
+                    writing += 1
+                    group.addTask { .wrote(await self.write(batch)) }
                 }
-                guard await write(batches) else { return false }
+                // Nil: no write or read is under way, and nothing was left to start.
+                guard let step = await group.next() else { return !failed }
+                switch step {
+                case .wrote(let ok):
+                    writing -= 1
+                    if !ok { failed = true }
+                case .read(let ok):
+                    // A journal that cannot be read now is not retried in this flush (the next one tries again).
+                    if !ok {
+                        failed = true
+                        reads = false
+                    }
+                }
             }
         }
     }
 
-    /// Up to `write_concurrency` batches from the front of the queue, in order.
-    private func nextBatches() -> [[Entry]] {
+    /// What ended in ``flush()``: a batch written (or not), a read of the journal done (or failed).
+    private enum FlushStep {
+        case wrote(Bool)
+        case read(Bool)
+    }
+
+    /// Takes the next batch out of the front of the queue (nil if it is empty); it is in flight until
+    /// ``write(_:)`` releases it or puts it back.
+    private func takeBatch() -> [Entry]? {
         state.withLock { state in
             let lengths = Self.batchLengths(
-                payloadBytes: state.queue.lazy.map(\.record.payloadBytes), batchSize: batchSize, batches: writers
+                payloadBytes: state.queue.lazy.map(\.record.payloadBytes), batchSize: batchSize, batches: 1
             )
-            var batches: [[Entry]] = []
-            var rest = state.queue[...]
-            for length in lengths {
-                batches.append(Array(rest.prefix(length)))
-                rest = rest.dropFirst(length)
-            }
-            return batches
+            guard let length = lengths.first else { return nil }
+            let batch = Array(state.queue.prefix(length))
+            state.queue.removeFirst(length)
+            state.inFlight += length
+            return batch
         }
     }
 
@@ -263,84 +286,60 @@ final class UsageRecorder: Sendable {
         return lengths
     }
 
-    /// Writes `batches` at the same time and releases those written; false if any failed.
-    private func write(_ batches: [[Entry]]) async -> Bool {
-        let failures = await withTaskGroup(of: (Int, (any Error)?).self) { group in
-            for (index, batch) in batches.enumerated() {
-                group.addTask {
-                    do {
-                        try await UsageSQL.write(batch.map(\.record), to: self.pool)
-                        return (index, nil)
-                    } catch {
-                        return (index, error)
-                    }
-                }
+    /// Writes one batch taken by ``takeBatch()``: released once PostgreSQL has it, put back at the front of the
+    /// queue if not. Returns whether it was written.
+    private func write(_ batch: [Entry]) async -> Bool {
+        do {
+            try await UsageSQL.write(batch.map(\.record), to: pool)
+        } catch {
+            state.withLock { state in
+                state.queue.insert(contentsOf: batch, at: state.queue.startIndex)
+                state.inFlight -= batch.count
             }
-            var failures: [Int: any Error] = [:]
-            for await (index, error) in group { if let error { failures[index] = error } }
-            return failures
+            metrics.postgresFailed()
+            logger.warning("usage write failed; will retry", metadata: ["error": "\(String(reflecting: error))", "pending": "\(pending)"])
+            return false
         }
-        release(batches, except: Set(failures.keys))
-        guard let failure = failures.min(by: { $0.key < $1.key })?.value else { return true }
-        metrics.postgresFailed()
-        logger.warning("usage write failed; will retry", metadata: ["error": "\(String(reflecting: failure))", "pending": "\(pending)"])
-        return false
+        release(batch)
+        return true
     }
 
-    /// `batches` were taken from the front of the queue, in order; those not in `failed` are in PostgreSQL:
-    /// take them out of the queue, the journal and the backlog.
-    private func release(_ batches: [[Entry]], except failed: Set<Int>) {
+    /// `batch` is in PostgreSQL: take it out of the journal and the backlog.
+    private func release(_ batch: [Entry]) {
         var released: [UInt64: Int] = [:]
-        var written: [UsageRecord] = []
         var unjournaled = 0
-        for (index, batch) in batches.enumerated() where !failed.contains(index) {
-            for entry in batch {
-                if let segment = entry.segment { released[segment, default: 0] += 1 } else { unjournaled += 1 }
-                written.append(entry.record)
-            }
+        for entry in batch {
+            if let segment = entry.segment { released[segment, default: 0] += 1 } else { unjournaled += 1 }
         }
-        guard !written.isEmpty else { return }
         let wasUnjournaled = state.withLock { state in
             let before = state.unjournaled
-            // Where each batch is now: behind the batches before it that stay (removing from the front is
-            // cheap; a batch behind one that failed is cut out of the middle, which moves the rest).
-            var kept = 0
-            for (index, batch) in batches.enumerated() {
-                guard !failed.contains(index) else {
-                    kept += batch.count
-                    continue
-                }
-                if kept == 0 {
-                    state.queue.removeFirst(batch.count)
-                } else {
-                    let start = state.queue.index(state.queue.startIndex, offsetBy: kept)
-                    state.queue.removeSubrange(start..<state.queue.index(start, offsetBy: batch.count))
-                }
-            }
             state.unjournaled -= unjournaled
+            state.inFlight -= batch.count
             return before > 0
         }
-        backlog.remove(written)
+        backlog.remove(batch.lazy.map(\.record))
         journal.release(released)
         journalChanged(appended: false)
         if wasUnjournaled { updateRefusal() }
-        metrics.usageWritten(written.count)
+        metrics.usageWritten(batch.count)
     }
 
     // MARK: Reading the journal back
 
     /// Reads spilled (or replayed) records back into the queue (``refillPlan()`` says which), decoding them
-    /// on a blocking-I/O thread. Off the request path.
-    private func refill(_ plan: RefillPlan) async {
+    /// on a blocking-I/O thread. Off the request path. Returns false if the journal could not be read.
+    private func refill(_ plan: RefillPlan) async -> Bool {
         let journal = self.journal
         do {
             try await NIOThreadPool.singleton.runIfActive {
                 let (records, next) = try journal.read(from: plan.from, to: plan.to, maxRecords: plan.room)
                 self.queueRead(records, next: next)
             }
+            return true
         } catch {
             state.withLock { $0.reading = false }
             logger.error("usage journal cannot be read back; will retry", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
@@ -358,13 +357,14 @@ final class UsageRecorder: Sendable {
 
     private typealias RefillPlan = (from: UsageJournal.Position, to: UsageJournal.Position, room: Int)
 
-    /// What to read back, once the queue is half empty and no read is under way; the read is then under way
-    /// until ``queueRead(_:next:)`` (or a failure) ends it.
+    /// What to read back, once the records held (queued or in flight) are half the memory limit and no read is
+    /// under way; the read is then under way until ``queueRead(_:next:)`` (or a failure) ends it.
     private func refillPlan() -> RefillPlan? {
         state.withLock { state in
-            guard let from = state.spilledFrom, !state.reading, state.queue.count <= memoryLimit / 2 else { return nil }
+            let held = state.queue.count + state.inFlight
+            guard let from = state.spilledFrom, !state.reading, held <= memoryLimit / 2 else { return nil }
             state.reading = true
-            return (from, journal.end, memoryLimit - state.queue.count)
+            return (from, journal.end, memoryLimit - held)
         }
     }
 
