@@ -137,8 +137,24 @@ private struct Cursor {
 
     private mutating func string() throws(JSONParser.Failure) -> String {
         index += 1
+        // Most strings have no escape: their text is the bytes up to the closing quote, made into a String
+        // in one copy (no buffer in between). ASCII needs no validation (`String(decoding:)` only repairs
+        // what is not UTF-8, and ASCII always is).
+        let start = index
+        var bits: UInt8 = 0
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 {
+            bits |= byte
+            index += 1
+        }
+        if current == UInt8(ascii: "\"") {
+            let run = bytes[start..<index]
+            index += 1
+            if bits < 0x80 { return String(decoding: run, as: UTF8.self) }
+            guard let text = String(validating: run, as: UTF8.self) else { throw failure("invalid UTF-8 in a string") }
+            return text
+        }
         var out: [UInt8] = []
-        var runStart = index
+        var runStart = start
         while true {
             guard let byte = current else { throw failure("unterminated string") }
             switch byte {

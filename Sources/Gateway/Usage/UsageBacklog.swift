@@ -20,17 +20,27 @@ final class UsageBacklog: Sendable {
         costs.withLock { $0[scope + ":" + id] ?? 0 }
     }
 
+    /// Sums the batch's cost per subject first, so the shared table is looked up (and a subject's name built)
+    /// once per key, user, team or end user of the batch, not once per record.
     private func change(_ records: some Sequence<UsageRecord>, sign: Int64) {
-        let charged = records.filter { $0.costMicros != 0 }
-        guard !charged.isEmpty else { return }
-        costs.withLock { costs in
-            for record in charged {
-                Self.apply(&costs, "key:" + record.keyID, sign * record.costMicros)
-                if let user = record.userID { Self.apply(&costs, "user:" + user, sign * record.costMicros) }
-                if let team = record.teamID { Self.apply(&costs, "team:" + team, sign * record.costMicros) }
-                if let endUser = record.endUser { Self.apply(&costs, "end_user:" + endUser, sign * record.costMicros) }
-            }
+        var deltas: [Subject: Int64] = [:]
+        for record in records where record.costMicros != 0 {
+            let cost = sign * record.costMicros
+            deltas[Subject(scope: .key, id: record.keyID), default: 0] += cost
+            if let user = record.userID { deltas[Subject(scope: .user, id: user), default: 0] += cost }
+            if let team = record.teamID { deltas[Subject(scope: .team, id: team), default: 0] += cost }
+            if let endUser = record.endUser { deltas[Subject(scope: .endUser, id: endUser), default: 0] += cost }
         }
+        guard !deltas.isEmpty else { return }
+        costs.withLock { costs in
+            for (subject, delta) in deltas { Self.apply(&costs, subject.scope.rawValue + ":" + subject.id, delta) }
+        }
+    }
+
+    /// A key, user, team or end user whose cost a batch changes.
+    private struct Subject: Hashable {
+        var scope: LimitScope
+        var id: String
     }
 
     private static func apply(_ costs: inout [String: Int64], _ subject: String, _ delta: Int64) {

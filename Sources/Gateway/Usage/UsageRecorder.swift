@@ -248,17 +248,31 @@ final class UsageRecorder: Sendable {
 
     /// Takes the next batch out of the front of the queue (nil if it is empty); it is in flight until
     /// ``write(_:)`` releases it or puts it back.
-    private func takeBatch() -> [Entry]? {
+    private func takeBatch() -> Batch? {
         state.withLock { state in
             let lengths = Self.batchLengths(
                 payloadBytes: state.queue.lazy.map(\.record.payloadBytes), batchSize: batchSize, batches: 1
             )
             guard let length = lengths.first else { return nil }
-            let batch = Array(state.queue.prefix(length))
-            state.queue.removeFirst(length)
+            // Moved out of the queue one by one: no copy of the records.
+            var batch = Batch()
+            batch.records.reserveCapacity(length)
+            batch.places.reserveCapacity(length)
+            for _ in 0..<length {
+                let entry = state.queue.removeFirst()
+                batch.places.append((entry.segment, entry.queuedAt))
+                batch.records.append(entry.record)
+            }
             state.inFlight += length
             return batch
         }
+    }
+
+    /// Records taken out of the queue to be written together, with where each came from.
+    private struct Batch {
+        var records: [UsageRecord] = []
+        /// Per record: its ``Entry``'s segment and queuing time, to put it back if the write fails.
+        var places: [(segment: UInt64?, queuedAt: ContinuousClock.Instant)] = []
     }
 
     /// Payload bytes in one batch at most, besides `batch_size`: with `payload_logging: full` a record can
@@ -288,13 +302,14 @@ final class UsageRecorder: Sendable {
 
     /// Writes one batch taken by ``takeBatch()``: released once PostgreSQL has it, put back at the front of the
     /// queue if not. Returns whether it was written.
-    private func write(_ batch: [Entry]) async -> Bool {
+    private func write(_ batch: Batch) async -> Bool {
         do {
-            try await UsageSQL.write(batch.map(\.record), to: pool)
+            try await UsageSQL.write(batch.records, to: pool)
         } catch {
+            let entries = zip(batch.records, batch.places).map { Entry(record: $0, segment: $1.segment, queuedAt: $1.queuedAt) }
             state.withLock { state in
-                state.queue.insert(contentsOf: batch, at: state.queue.startIndex)
-                state.inFlight -= batch.count
+                state.queue.insert(contentsOf: entries, at: state.queue.startIndex)
+                state.inFlight -= entries.count
             }
             metrics.postgresFailed()
             logger.warning("usage write failed; will retry", metadata: ["error": "\(String(reflecting: error))", "pending": "\(pending)"])
@@ -305,23 +320,23 @@ final class UsageRecorder: Sendable {
     }
 
     /// `batch` is in PostgreSQL: take it out of the journal and the backlog.
-    private func release(_ batch: [Entry]) {
+    private func release(_ batch: Batch) {
         var released: [UInt64: Int] = [:]
         var unjournaled = 0
-        for entry in batch {
-            if let segment = entry.segment { released[segment, default: 0] += 1 } else { unjournaled += 1 }
+        for place in batch.places {
+            if let segment = place.segment { released[segment, default: 0] += 1 } else { unjournaled += 1 }
         }
         let wasUnjournaled = state.withLock { state in
             let before = state.unjournaled
             state.unjournaled -= unjournaled
-            state.inFlight -= batch.count
+            state.inFlight -= batch.records.count
             return before > 0
         }
-        backlog.remove(batch.lazy.map(\.record))
+        backlog.remove(batch.records)
         journal.release(released)
         journalChanged(appended: false)
         if wasUnjournaled { updateRefusal() }
-        metrics.usageWritten(batch.count)
+        metrics.usageWritten(batch.records.count)
     }
 
     // MARK: Reading the journal back
