@@ -27,6 +27,17 @@ import Testing
 
     @Test func refusesInvalidUTF8() {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
+        // A lone continuation byte, and bad bytes after an escape (the string is then copied piecewise).
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0x61, 0x80, 0x22]) }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test func readsStringsWithAndWithoutEscapesAlike() throws {
+        // ASCII, UTF-8 without escapes, an escape after a long plain run, an escape first, an empty string.
+        let plain = String(repeating: "key_", count: 10)
+        let value = try JSONParser.parse(Array(#"["\#(plain)","naïve ☕","\#(plain)\u00e9\n","\tx",""]"#.utf8))
+        #expect(value.array?.map(\.string) == [plain, "naïve ☕", plain + "é\n", "\tx", ""])
+        #expect(try JSONParser.parse(#"{"\#(plain)":"v"}"#).members?.first?.key == plain)
     }
 
     @Test func refusesExcessiveNesting() {

@@ -29,4 +29,25 @@ struct UsageBacklogTests {
         backlog.remove([b])
         #expect(backlog.cost(scope: "user", id: "alice") == 0)
     }
+
+    @Test func aBatchCountsForItsKeysUsersTeamsAndEndUsersOnce() {
+        let backlog = UsageBacklog()
+        var records = (0..<6).map { record("\($0)", key: $0 < 4 ? "k1" : "k2", user: $0 % 2 == 0 ? "alice" : nil, cost: Int64($0)) }
+        records[1].teamID = "t1"
+        records[3].teamID = "t1"
+        records[5].endUser = "customer-9"
+        backlog.add(records)
+        #expect(backlog.cost(scope: "key", id: "k1") == 0 + 1 + 2 + 3)
+        #expect(backlog.cost(scope: "key", id: "k2") == 4 + 5)
+        #expect(backlog.cost(scope: "user", id: "alice") == 0 + 2 + 4)
+        #expect(backlog.cost(scope: "team", id: "t1") == 1 + 3)
+        #expect(backlog.cost(scope: "end_user", id: "customer-9") == 5)
+        backlog.remove(records[0..<4])
+        #expect(backlog.cost(scope: "key", id: "k1") == 0)
+        #expect(backlog.cost(scope: "team", id: "t1") == 0)
+        #expect(backlog.cost(scope: "user", id: "alice") == 4)
+        backlog.remove(records[4...])
+        #expect(backlog.cost(scope: "key", id: "k2") == 0)
+        #expect(backlog.cost(scope: "end_user", id: "customer-9") == 0)
+    }
 }
