@@ -32,6 +32,28 @@ struct UsageJournalFrameTests {
     @Test func crc32MatchesTheStandardCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum([UInt8]()) == 0)
+        #expect(CRC32.checksum(Array("The quick brown fox jumps over the lazy dog".utf8)) == 0x414F_A339)
+    }
+
+    @Test func crc32IsTheSameEightBytesAtATimeAsOneAtATime() {
+        // The byte-at-a-time definition, against every length and offset around the 8-byte steps, for an
+        // array, a slice of one and a collection without contiguous storage.
+        func reference(_ bytes: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        let bytes = (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for start in 0..<9 {
+            for end in start...bytes.count {
+                let expected = reference(Array(bytes[start..<end]))
+                #expect(CRC32.checksum(bytes[start..<end]) == expected)
+                #expect(CRC32.checksum(bytes[start..<end].lazy.map { $0 }) == expected)
+            }
+        }
     }
 
     @Test func aFrameDecodesToItsPayload() {

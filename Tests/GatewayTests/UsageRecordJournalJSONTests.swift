@@ -1,3 +1,4 @@
+import Dialects
 import Foundation
 import Testing
 @testable import Gateway
@@ -46,6 +47,20 @@ struct UsageRecordJournalJSONTests {
                 if a.upstreamMs?.isNaN == true { (a.upstreamMs, b.upstreamMs) = (nil, nil) }
                 #expect(a == b, "\(record.requestID)")
                 if record.upstreamMs?.isNaN != true { #expect(fast == record) }
+            }
+        }
+    }
+
+    @Test func readsTheFieldsInAnyOrder() throws {
+        // Fields are matched against the order the journal writes them in first; any other order reads the same.
+        for record in records().dropFirst(2) + [fullRecord()] {
+            guard case .object(let members) = try JSONParser.parse(UsageRecordJSON.encode(record)) else {
+                Issue.record("not an object")
+                continue
+            }
+            let shuffled = [Array(members.reversed()), Array(members[1...]) + [members[0]], Array(members.suffix(3)) + members.dropLast(3)]
+            for order in shuffled {
+                #expect(UsageRecord.fromJournalJSON(JSON.object(order).bytes) == record, "\(order.map(\.key).prefix(3))")
             }
         }
     }

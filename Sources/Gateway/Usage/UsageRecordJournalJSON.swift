@@ -17,8 +17,9 @@ extension UsageRecord {
             startedAt: Date(timeIntervalSinceReferenceDate: 0)
         )
         var seen = 0  // bit i: the required field Self.requiredKeys[i] was read
+        var expected = 0  // where the next field is in the order the journal writes them
         for member in members {
-            guard let key = CodingKeys(rawValue: member.key) else { continue }
+            guard let key = Self.key(named: member.key, expected: &expected) else { continue }
             let value = member.value
             if let index = Self.requiredKeys.firstIndex(of: key) { seen |= 1 << index }
             switch key {
@@ -57,6 +58,20 @@ extension UsageRecord {
         }
         return seen == (1 << Self.requiredKeys.count) - 1 ? record : nil
     }
+
+    /// The field named `name`, nil for one it does not know. The journal writes the fields in
+    /// `CodingKeys.allCases`' order (``UsageRecordJSON/encode(_:)``; `payload` only when there is one), so the
+    /// name is first compared with the one or two fields due there, which costs less than looking it up by
+    /// name; a field elsewhere (a journal written in another order) is looked up by name.
+    private static func key(named name: String, expected: inout Int) -> CodingKeys? {
+        for index in expected..<min(expected + 2, keyOrder.count) where keyOrder[index].rawValue == name {
+            expected = index + 1
+            return keyOrder[index]
+        }
+        return CodingKeys(rawValue: name)
+    }
+
+    private static let keyOrder = CodingKeys.allCases
 
     /// The fields `JSONDecoder` requires: the non-optional stored properties.
     private static let requiredKeys: [CodingKeys] = [
