@@ -57,7 +57,7 @@ struct RepositoryConfigTests {
         #expect(config.images.fetchTimeoutMs == 10_000)
         #expect(config.images.allowHosts == [])
         #expect(config.usage.flushIntervalMs == 200)
-        #expect(config.usage.batchSize == 2000)
+        #expect(config.usage.batchSize == 4000)
         #expect(config.usage.writeConcurrency == 2)
         #expect(config.usage.payloadLogging == .off)
         #expect(config.usage.payloadMaxBytes == 65536)

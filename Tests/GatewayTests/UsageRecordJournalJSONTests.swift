@@ -80,8 +80,16 @@ struct UsageRecordJournalJSONTests {
     @Test func leavesToJSONDecoderWhatItDoesNotRecognise() throws {
         for good in try journaled(fullRecord()) {
             let text = String(decoding: good, as: UTF8.self)
+            // A required field missing: taken out of the parsed object, wherever the encoder put it (JSONEncoder's
+            // order changes from run to run; as its last member, it has no comma after it).
+            guard case .object(let members) = try JSONParser.parse(good) else {
+                Issue.record("not an object")
+                continue
+            }
+            let withoutID = String(decoding: JSON.object(members.filter { $0.key != "request_id" }).bytes, as: UTF8.self)
+            #expect(!withoutID.contains("request_id"))
             let broken = [
-                text.replacingOccurrences(of: #""request_id":"req_full","#, with: ""),  // a required field missing
+                withoutID,
                 text.replacingOccurrences(of: #""http_status":200"#, with: #""http_status":"200""#),  // a string for a number
                 text.replacingOccurrences(of: #""outcome":"upstream_error""#, with: #""outcome":"exploded""#),
                 text.replacingOccurrences(of: #""prompt_tokens":12"#, with: #""prompt_tokens":12.5"#),

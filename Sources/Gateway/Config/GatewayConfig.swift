@@ -211,7 +211,7 @@ public struct GatewayConfig: Sendable {
         /// How often queued usage records are written to PostgreSQL.
         public var flushIntervalMs = 200
         /// Records per batch (one transaction) at most.
-        public var batchSize = 2000
+        public var batchSize = 4000
         /// Batches written to PostgreSQL at the same time, each on its own connection (of `database.pool_size`).
         public var writeConcurrency = 2
         /// The usage journal's directory: every record is appended here before it is queued for PostgreSQL,
