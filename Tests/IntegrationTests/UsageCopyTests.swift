@@ -130,6 +130,53 @@ struct UsageCopyTests {
         #expect(try await pool.query("SELECT count(*) AS c FROM request_payloads").value(0, "c") == "60")
     }
 
+    @Test("A batch being written counts against the memory limit: records arriving meanwhile wait in the journal; all are written once")
+    func batchInFlightCountsAgainstTheMemoryLimit() async throws {
+        let (pool, directory) = try await Self.database()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var usage = Self.usage(directory, batchSize: 20)
+        usage.writeConcurrency = 1
+        let recorder = try UsageRecorder(pool: pool, config: usage, metrics: GatewayMetrics(), logger: TestServices.logger, memoryLimit: 30)
+        defer { recorder.journal.close() }
+        let records = Self.records(35, key: UUID().uuidString.lowercased())
+        for record in records[..<30] { await recorder.record(record) }
+        #expect(recorder.recordsInMemory == 30)
+        // Another session holds the fold's lock for a while, so the first batch waits in its fold.
+        let holder = Task {
+            try await pool.withConnection { connection in
+                try connection.transaction { connection in
+                    try connection.query(UsageSQL.lockFold)
+                    try connection.query("SELECT pg_sleep(5)")
+                }
+            }
+        }
+        try await Self.waitForAdvisoryLock(granted: true, pool: pool)
+        let flushing = Task { await recorder.flush() }
+        try await Self.waitForAdvisoryLock(granted: false, pool: pool)
+
+        for record in records[30...] { await recorder.record(record) }
+        #expect(recorder.recordsInMemory == 30, "20 in flight and 10 queued: the 5 new records are in the journal only")
+        #expect(recorder.pending == 35)
+        #expect(await flushing.value)
+        try await holder.value
+        #expect(recorder.pending == 0)
+        #expect(recorder.recordsInMemory == 0)
+        let log = try await pool.query("SELECT count(*) AS c, count(DISTINCT request_id) AS d FROM request_log")
+        #expect(log.value(0, "c") == "35")
+        #expect(log.value(0, "d") == "35")
+        #expect(try await pool.query("SELECT sum(requests) AS r FROM usage_daily").value(0, "r") == "35")
+    }
+
+    /// Waits (10 s at most) until some session holds an advisory lock (`granted`) or waits for one.
+    private static func waitForAdvisoryLock(granted: Bool, pool: PostgresPool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        let sql = "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND " + (granted ? "granted" : "NOT granted")
+        while try await pool.query(sql).isEmpty {
+            try #require(ContinuousClock.now < deadline, granted ? "the lock was never taken" : "no writer waited for the lock")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// A fresh migrated database and a journal directory for it.
     private static func database(statementTimeout: Duration? = nil) async throws -> (PostgresPool, String) {
         let pool = PostgresPool(

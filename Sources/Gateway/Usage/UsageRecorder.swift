@@ -196,6 +196,10 @@ final class UsageRecorder: Sendable {
 
     // MARK: Writing to PostgreSQL
 
+    /// Records held in memory: queued, or in a batch being written. At most the memory limit, besides records
+    /// the journal could not take (memory is then their only copy).
+    var recordsInMemory: Int { state.withLock { $0.queue.count + $0.inFlight } }
+
     /// Records not yet in PostgreSQL: queued in memory, or waiting in the journal.
     var pending: Int {
         let unjournaled = state.withLock { $0.unjournaled }
