@@ -16,8 +16,8 @@ struct AnthropicMessagesRoute: ModelRoute {
     var endpoint: String { "/v1/messages" }
     var streamContentType: String { AnthropicStreamEncoder.contentType }
 
-    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> Call {
-        let messages = try AnthropicMessagesRequest(body: body)
+    func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) throws -> Call {
+        let messages = try object.map { json throws(DialectError) in try AnthropicMessagesRequest(json: json) } ?? AnthropicMessagesRequest(body: body)
         return Call(chat: messages.chat, estimatedInputTokens: messages.estimatedInputTokens, messageID: AnthropicID.message())
     }
 

@@ -15,8 +15,8 @@ struct ChatCompletionsRoute: ModelRoute {
     var endpoint: String { "/v1/chat/completions" }
     var streamContentType: String { OpenAIStreamEncoder.contentType }
 
-    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> Call {
-        let openAI = try OpenAIChatRequest(json: body)
+    func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) throws -> Call {
+        let openAI = try object.map { json throws(DialectError) in try OpenAIChatRequest(body: json) } ?? OpenAIChatRequest(json: body)
         let envelope = OpenAIChatEnvelope(
             id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: openAI.chat.model
         )

@@ -104,10 +104,13 @@ struct ModelCalls: Sendable {
     func run<Route: ModelRoute>(_ route: Route, _ request: Request, context: GatewayRequestContext) async throws -> Response {
         try await metered(request, context: context, dialect: route.dialect, endpoint: route.endpoint) { request, meter in
             var request = request
-            let body = try await self.body(of: &request, meter: &meter)
+            let body = try await self.body(of: &request)
+            // Payload logging and the dialect's decoder share one parse of the body.
+            let parsed = meter.capturesPayload ? try? JSONParser.parse(body) : nil
+            meter.capturedRequest(body, parsed: parsed, userAgent: request.headers[.userAgent])
             var call: Route.Call
             do {
-                call = try await route.decode(body, context: context)
+                call = try await route.decode(body, object: parsed?.members != nil ? parsed : nil, context: context)
             } catch let error as DialectError {
                 throw GatewayError(error)
             }
@@ -159,13 +162,6 @@ struct ModelCalls: Sendable {
             response.headers.append(contentsOf: limitHeaders)
             return response
         }
-    }
-
-    /// A metered request's body, refused with 413 past the configured size; payload logging sees it.
-    func body(of request: inout Request, meter: inout RequestMeter) async throws -> [UInt8] {
-        let body = try await body(of: &request)
-        meter.capturedRequest(body, userAgent: request.headers[.userAgent])
-        return body
     }
 
     /// The request body, refused with 413 past the configured size.

@@ -27,7 +27,9 @@ protocol ModelRoute: Sendable {
     var streamContentType: String { get }
 
     /// Reads the request body. Throws the dialect's refusal (``DialectError``, answered 400) for a bad one.
-    func decode(_ body: [UInt8], context: GatewayRequestContext) async throws -> Call
+    /// `object` is the body already parsed when it is a JSON object and payload logging parsed it (so it is
+    /// parsed once); nil otherwise, and the route parses `body` itself.
+    func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) async throws -> Call
     /// What the runner needs to know of the call before it goes to Ollama.
     func terms(of call: Call) -> CallTerms
     /// Drops what `model` cannot do (a chat call asking a model without thinking to think).

@@ -177,7 +177,10 @@ extension ModelRoute where Call == OllamaNativeRequest {
     var passesOllamaErrors: Bool { true }
     var answerContentType: String { OllamaNativeRoutes.json }
 
-    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> OllamaNativeRequest { try OllamaNativeRequest(body: body) }
+    /// Ollama's own bodies are read from their bytes, which go on to Ollama with only the model swapped.
+    func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) throws -> OllamaNativeRequest {
+        try OllamaNativeRequest(body: body)
+    }
 
     func upstreamBody(for call: OllamaNativeRequest, model: ResolvedModel) -> [UInt8] { call.body(model: model.ollamaModel) }
 }

@@ -14,8 +14,8 @@ struct OpenAICompletionsRoute: ModelRoute {
     var upstreamPath: String { "/api/generate" }
     var streamContentType: String { OpenAICompletionStreamEncoder.contentType }
 
-    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> Call {
-        let openAI = try OpenAICompletionRequest(json: body)
+    func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) throws -> Call {
+        let openAI = try object.map { json throws(DialectError) in try OpenAICompletionRequest(body: json) } ?? OpenAICompletionRequest(json: body)
         let envelope = OpenAIChatEnvelope(
             id: "cmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: openAI.completion.model
         )

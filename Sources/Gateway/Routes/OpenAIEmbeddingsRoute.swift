@@ -7,8 +7,8 @@ struct OpenAIEmbeddingsRoute: ModelRoute {
     var upstreamPath: String { "/api/embed" }
     var streamContentType: String { answerContentType }
 
-    func decode(_ body: [UInt8], context: GatewayRequestContext) throws -> OpenAIEmbeddingRequest {
-        try OpenAIEmbeddingRequest(json: body)
+    func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) throws -> OpenAIEmbeddingRequest {
+        try object.map { json throws(DialectError) in try OpenAIEmbeddingRequest(body: json) } ?? OpenAIEmbeddingRequest(json: body)
     }
 
     func terms(of call: OpenAIEmbeddingRequest) -> CallTerms {

@@ -41,8 +41,8 @@ struct ResponsesRoute: ModelRoute {
 
     /// Reads the body and, with `previous_response_id`, loads the conversation it continues (the caller's own
     /// responses only). What will be stored is decided here: the input alone over the cap means `store: false`.
-    func decode(_ body: [UInt8], context: GatewayRequestContext) async throws -> Call {
-        let parsed = try ResponsesRequest.body(body)
+    func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) async throws -> Call {
+        let parsed = try object ?? ResponsesRequest.body(body)
         let owner = context.identity?.keyID ?? "anonymous"
         var history: [JSON] = []
         if let previous = try ResponsesRequest.previousResponseID(in: parsed) {

@@ -38,9 +38,10 @@ struct PayloadPolicy: Sendable {
     ///
     /// The body is read with the order-keeping ``JSONParser``, so a stored request lists its fields in the
     /// order the client sent them, numbers as written.
-    func request(body: [UInt8], userAgent: String?) -> (text: String, truncated: Bool)? {
+    /// `parsed` is the body already parsed, when the caller has it; otherwise it is parsed here.
+    func request(body: [UInt8], parsed: JSON? = nil, userAgent: String?) -> (text: String, truncated: Bool)? {
         guard mode != .off else { return nil }
-        let parsed = try? JSONParser.parse(body)
+        let parsed = parsed ?? (try? JSONParser.parse(body))
         switch mode {
         case .off:
             return nil
@@ -122,8 +123,8 @@ struct PayloadCapture: Sendable {
 
     init(policy: PayloadPolicy) { self.policy = policy }
 
-    mutating func request(body: [UInt8], userAgent: String?) {
-        guard let (text, truncated) = policy.request(body: body, userAgent: userAgent) else { return }
+    mutating func request(body: [UInt8], parsed: JSON?, userAgent: String?) {
+        guard let (text, truncated) = policy.request(body: body, parsed: parsed, userAgent: userAgent) else { return }
         request = text
         requestTruncated = truncated
     }

@@ -42,10 +42,13 @@ struct RequestMeter: Sendable {
     mutating func upstreamStarting() { upstreamStarted = .now }
 
     /// Keeps what payload logging wants of the request body (nothing when it is off).
-    mutating func capturedRequest(_ body: [UInt8], userAgent: String?) {
+    mutating func capturedRequest(_ body: [UInt8], parsed: JSON? = nil, userAgent: String?) {
         guard payload != nil else { return }
-        payload?.request(body: body, userAgent: userAgent)
+        payload?.request(body: body, parsed: parsed, userAgent: userAgent)
     }
+
+    /// True when payload logging keeps something of the request body (so it parses it).
+    var capturesPayload: Bool { payload != nil }
 
     /// Keeps what payload logging wants of one piece of the answer (nothing when it is off).
     mutating func observe(_ event: ChatEvent) {
