@@ -15,13 +15,23 @@ struct UsageJournalSyncerTests {
         }
         private let state = Locked(State())
         let syncTime: UInt32
+        /// The first sync waits (up to 10 s) until this many appends were made, so the requests that
+        /// arrive during it all queue for the next round however slowly a loaded machine starts them.
+        let holdFirstSyncFor: Int
 
-        init(syncMicroseconds: UInt32) { syncTime = syncMicroseconds }
+        init(syncMicroseconds: UInt32, holdFirstSyncFor: Int = 0) {
+            syncTime = syncMicroseconds
+            self.holdFirstSyncFor = holdFirstSyncFor
+        }
 
         /// One append; returns its number.
         func append() -> Int { state.withLock { $0.appended += 1; return $0.appended } }
 
         func sync() -> Bool {
+            if state.withLock({ $0.syncs == 0 }) {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while state.withLock({ $0.appended < holdFirstSyncFor }) && ContinuousClock.now < deadline { usleep(1_000) }
+            }
             let covered = state.withLock { $0.appended }
             usleep(syncTime)
             state.withLock {
@@ -35,9 +45,9 @@ struct UsageJournalSyncerTests {
         var syncs: Int { state.withLock { $0.syncs } }
     }
 
-    @Test("64 requests at once: each is resumed only once a sync that began after its append ended, and syncs are far fewer than requests")
+    @Test("64 requests at once: each is resumed only once a sync that began after its append ended, and those that queue during a sync share the next")
     func oneSyncServesMany() async {
-        let disk = FakeDisk(syncMicroseconds: 5_000)
+        let disk = FakeDisk(syncMicroseconds: 5_000, holdFirstSyncFor: 64)
         let syncer = UsageJournalSyncer(sync: { disk.sync() })
         defer { syncer.close() }
         let covered = await withTaskGroup(of: Bool.self) { group in
@@ -53,7 +63,9 @@ struct UsageJournalSyncerTests {
         #expect(covered.count == 64)
         #expect(covered.allSatisfy { $0 }, "a request was resumed before a sync covering its append")
         #expect(disk.syncs == syncer.rounds)
-        #expect(syncer.rounds < 32, "\(syncer.rounds) syncs for 64 requests: no grouping")
+        // The first round serves the first request; the ones queued meanwhile share the next (a request
+        // caught between its append and its wait may need one more).
+        #expect(syncer.rounds <= 4, "\(syncer.rounds) syncs for 64 requests: no grouping")
     }
 
     @Test("a disk that stalls: the wait ends false at its deadline, and so does one queued behind it; the syncer recovers")
@@ -71,9 +83,11 @@ struct UsageJournalSyncerTests {
         async let queued = syncer.waitUntilSynced()
         let (a, b) = await (first, queued)
         let waited = started.duration(to: .now)
+        // The sync never returns until released below, so only the deadline can have ended these waits;
+        // the bound only catches a hang (a machine loaded by the other suites resumes tasks late).
         #expect(!a && !b)
         #expect(waited >= .milliseconds(200))
-        #expect(waited < .seconds(5), "the deadline did not end the waits")
+        #expect(waited < .seconds(30), "the deadline did not end the waits")
         stalls.withLock { $0 = false }
         release.signal()
         #expect(await syncer.waitUntilSynced(), "once the disk answers again, waits succeed")
