@@ -17,10 +17,7 @@ struct ChatCompletionsRoute: ModelRoute {
 
     func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) throws -> Call {
         let openAI = try object.map { json throws(DialectError) in try OpenAIChatRequest(body: json) } ?? OpenAIChatRequest(json: body)
-        let envelope = OpenAIChatEnvelope(
-            id: "chatcmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: openAI.chat.model
-        )
-        return Call(chat: openAI.chat, includeUsage: openAI.includeUsage, envelope: envelope)
+        return Call(chat: openAI.chat, includeUsage: openAI.includeUsage, envelope: .fresh(idPrefix: "chatcmpl-", model: openAI.chat.model))
     }
 
     func translation(for call: Call) -> EncodedStream<NativeChatDecoder, OpenAIStreamEncoder> {
@@ -29,5 +26,13 @@ struct ChatCompletionsRoute: ModelRoute {
 
     func answer(_ body: [UInt8], to call: Call, sent: [UInt8], observer: inout RequestMeter) throws -> (body: [UInt8], usage: Usage) {
         try built(body, decoder: NativeChatDecoder(), builder: OpenAIChatResponse(envelope: call.envelope), observer: &observer)
+    }
+}
+
+extension OpenAIChatEnvelope {
+    /// A new answer's envelope: a random id after `idPrefix` (`chatcmpl-`, `cmpl-`), created now, and the
+    /// model as the client named it.
+    static func fresh(idPrefix: String, model: String) -> OpenAIChatEnvelope {
+        OpenAIChatEnvelope(id: idPrefix + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: model)
     }
 }

@@ -1,5 +1,4 @@
 import Dialects
-import Foundation
 
 /// `POST /v1/completions`: OpenAI's legacy text completions (what editor plugins use for
 /// fill-in-the-middle), served by Ollama's `/api/generate`.
@@ -16,10 +15,7 @@ struct OpenAICompletionsRoute: ModelRoute {
 
     func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) throws -> Call {
         let openAI = try object.map { json throws(DialectError) in try OpenAICompletionRequest(body: json) } ?? OpenAICompletionRequest(json: body)
-        let envelope = OpenAIChatEnvelope(
-            id: "cmpl-" + RequestID.make().dropFirst(4), created: Int(Date().timeIntervalSince1970), model: openAI.completion.model
-        )
-        return Call(openAI: openAI, envelope: envelope)
+        return Call(openAI: openAI, envelope: .fresh(idPrefix: "cmpl-", model: openAI.completion.model))
     }
 
     func terms(of call: Call) -> CallTerms {

@@ -42,7 +42,7 @@ struct RequestMeter: Sendable {
     mutating func upstreamStarting() { upstreamStarted = .now }
 
     /// Keeps what payload logging wants of the request body (nothing when it is off).
-    mutating func capturedRequest(_ body: [UInt8], parsed: JSON? = nil, userAgent: String?) {
+    mutating func capturedRequest(_ body: [UInt8], parsed: JSON?, userAgent: String?) {
         guard payload != nil else { return }
         payload?.request(body: body, parsed: parsed, userAgent: userAgent)
     }
