@@ -66,10 +66,24 @@ public final class RedisClient: Sendable {
     public func send(_ arguments: [String]) async throws -> RedisValue {
         let deadline = ContinuousClock.now + commandTimeout
         let reply = try await withCheckedThrowingContinuation { continuation in
-            queue.enqueue(PendingCommand(arguments: arguments, deadline: deadline, continuation: continuation))
+            queue.enqueue(PendingCommand(arguments: arguments, deadline: deadline) { continuation.resume(with: $0) })
         }
         if case .error(let message) = reply { throw RedisError(.server, message: message) }
         return reply
+    }
+
+    /// Sends one command without waiting for it: `completion` gets its reply (an error reply as a
+    /// ``RedisError/Code/server`` failure) on the Redis thread, so it must be quick and must not block.
+    /// Queue limits and deadlines are those of ``send(_:)``. For work nobody waits on, so no task is made.
+    public func send(_ arguments: [String], completion: @escaping @Sendable (Result<RedisValue, any Error>) -> Void) {
+        let deadline = ContinuousClock.now + commandTimeout
+        queue.enqueue(PendingCommand(arguments: arguments, deadline: deadline) { result in
+            if case .success(.error(let message)) = result {
+                completion(.failure(RedisError(.server, message: message)))
+            } else {
+                completion(result)
+            }
+        })
     }
 
     public func send(_ arguments: String...) async throws -> RedisValue {
@@ -98,7 +112,8 @@ struct PendingCommand {
     let arguments: [String]
     /// When the command stops being worth sending.
     let deadline: ContinuousClock.Instant
-    let continuation: CheckedContinuation<RedisValue, any Error>
+    /// Takes the reply or the failure, exactly once.
+    let complete: @Sendable (Result<RedisValue, any Error>) -> Void
 }
 
 /// The queue between tasks and the Redis thread: a condition variable guarding a bounded list of commands.
@@ -140,14 +155,14 @@ final class CommandQueue: @unchecked Sendable {
         condition.lock()
         guard !closed else {
             condition.unlock()
-            command.continuation.resume(throwing: RedisError(.clientClosed, message: "the Redis client is shut down"))
+            command.complete(.failure(RedisError(.clientClosed, message: "the Redis client is shut down")))
             return
         }
         let expired = removeExpired(at: .now)
         guard pending.count < limit else {
             condition.unlock()
             Self.fail(expired)
-            command.continuation.resume(throwing: RedisError(.queueFull, message: "\(limit) Redis commands are already waiting"))
+            command.complete(.failure(RedisError(.queueFull, message: "\(limit) Redis commands are already waiting")))
             return
         }
         pending.append(command)
@@ -185,7 +200,7 @@ final class CommandQueue: @unchecked Sendable {
 
     private static func fail(_ commands: [PendingCommand]) {
         for command in commands {
-            command.continuation.resume(throwing: RedisError(.timedOut, message: "the Redis command waited past its deadline"))
+            command.complete(.failure(RedisError(.timedOut, message: "the Redis command waited past its deadline")))
         }
     }
 
@@ -197,7 +212,7 @@ final class CommandQueue: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         for command in abandoned {
-            command.continuation.resume(throwing: RedisError(.clientClosed, message: "the Redis client is shut down"))
+            command.complete(.failure(RedisError(.clientClosed, message: "the Redis client is shut down")))
         }
     }
 }
@@ -229,17 +244,17 @@ private final class Worker: @unchecked Sendable {
         do {
             connection = try connected()
         } catch {
-            batch.forEach { $0.continuation.resume(throwing: error) }
+            batch.forEach { $0.complete(.failure(error)) }
             return
         }
         for command in batch { connection.append(command.arguments) }
         for (index, command) in batch.enumerated() {
             do {
-                command.continuation.resume(returning: try connection.readReply())
+                command.complete(.success(try connection.readReply()))
             } catch {
                 logger.warning("redis connection lost", metadata: ["error": "\(error)"])
                 self.connection = nil
-                batch[index...].forEach { $0.continuation.resume(throwing: error) }
+                batch[index...].forEach { $0.complete(.failure(error)) }
                 return
             }
         }

@@ -8,9 +8,37 @@ import Locking
 /// away shows up as `inputClosed` (or, on a reset, as the channel going inactive); both run the
 /// callbacks registered for the request in flight. A stream that waits minutes for Ollama to read a
 /// long prompt would otherwise keep the GPU busy for a client that is long gone.
+///
+/// A request finds its connection's watcher through ``watching`` (``Channel/closeWatcher``), without a
+/// trip to the channel's event loop: every request asks, so that trip would cost two thread hand-offs each.
+/// An entry lives from the handler's installation to its removal when the connection closes, so the table
+/// holds one entry per open connection (bounded by `server.max_connections`).
 final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = Any
     typealias InboundOut = Any
+
+    /// The watchers of the open connections, by channel.
+    private static let watching = Locked<[ObjectIdentifier: ConnectionCloseWatcher]>([:])
+
+    /// The watcher installed on `channel`, if any.
+    static func of(_ channel: any Channel) -> ConnectionCloseWatcher? {
+        watching.withLock { $0[ObjectIdentifier(channel)] }
+    }
+
+    /// How many connections have a watcher now.
+    static var openCount: Int { watching.withLock { $0.count } }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let id = ObjectIdentifier(context.channel)
+        Self.watching.withLock { $0[id] = self }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        let id = ObjectIdentifier(context.channel)
+        Self.watching.withLock { watching in
+            if watching[id] === self { watching[id] = nil }
+        }
+    }
 
     private struct State {
         var closed = false
@@ -59,9 +87,7 @@ final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandl
 
 extension Channel {
     /// This connection's ``ConnectionCloseWatcher``, if the server installed one.
-    var closeWatcher: ConnectionCloseWatcher? {
-        get async { try? await pipeline.handler(type: ConnectionCloseWatcher.self).get() }
-    }
+    var closeWatcher: ConnectionCloseWatcher? { ConnectionCloseWatcher.of(self) }
 }
 
 /// Set once, read from anywhere: whether a connection-close callback ran.

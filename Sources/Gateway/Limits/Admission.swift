@@ -98,13 +98,11 @@ final class Admission: Sendable {
         let keys = ticket.subjects.flatMap(\.redisKeys)
         let arguments = [ticket.requestID, String(ticket.tokens), String(tokens), String(ticket.costMicros), String(record.costMicros)]
             + [String(ticket.subjects.count)]
-        Task {
-            do {
-                _ = try await self.run(LimitScripts.settle, keys: keys, arguments: arguments)
-            } catch {
-                self.metrics.redisFailed()
-                self.logger.warning("limit settlement failed", metadata: ["request_id": "\(ticket.requestID)", "error": "\(error)"])
-            }
+        let (metrics, logger, requestID) = (self.metrics, self.logger, ticket.requestID)
+        runWithoutWaiting(LimitScripts.settle, keys: keys, arguments: arguments) { result in
+            guard case .failure(let error) = result else { return }
+            metrics.redisFailed()
+            logger.warning("limit settlement failed", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
         }
     }
 
@@ -192,6 +190,21 @@ final class Admission: Sendable {
             return try await redis.send(["EVALSHA", script.sha1] + tail)
         } catch let error as RedisError where error.code == .server && error.message.hasPrefix("NOSCRIPT") {
             return try await redis.send(["EVAL", script.source] + tail)
+        }
+    }
+
+    /// ``run(_:keys:arguments:)`` for work nobody waits on: `completion` runs on the Redis thread.
+    private func runWithoutWaiting(
+        _ script: LuaScript, keys: [String], arguments: [String], completion: @escaping @Sendable (Result<RedisValue, any Error>) -> Void
+    ) {
+        let tail = [String(keys.count)] + keys + arguments
+        let redis = self.redis
+        redis.send(["EVALSHA", script.sha1] + tail) { result in
+            if case .failure(let error as RedisError) = result, error.code == .server, error.message.hasPrefix("NOSCRIPT") {
+                redis.send(["EVAL", script.source] + tail, completion: completion)
+            } else {
+                completion(result)
+            }
         }
     }
 

@@ -50,7 +50,7 @@ extension ModelCalls {
                     return
                 }
             }
-            let watcher = await channel.closeWatcher
+            let watcher = channel.closeWatcher
             let token = watcher?.whenClosed { upstream.body.cancel() }
             // While Ollama is silent (a long prompt can take minutes), the client gets a keep-alive (an SSE
             // comment, Anthropic's `ping`) now and then, so proxies and SDK read timeouts leave it open.
@@ -108,7 +108,7 @@ extension ModelCalls {
         _ pending: PendingUpstream, pump: inout StreamPump<some StreamTranslation>, model: ResolvedModel, meter: inout RequestMeter,
         channel: any Channel, keepAliveInterval: Duration, write: ([UInt8]) async throws -> Void
     ) async -> Result<UpstreamResponse, EarlyEnding> {
-        let watcher = await channel.closeWatcher
+        let watcher = channel.closeWatcher
         let gone = ClosedFlag()
         let token = watcher?.whenClosed {
             gone.set()

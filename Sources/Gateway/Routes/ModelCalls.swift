@@ -39,37 +39,28 @@ struct ModelCalls: Sendable {
     /// Streams watch the connection themselves once `serve` has returned their response.
     func metered(
         _ request: Request, context: GatewayRequestContext, dialect: Dialect, endpoint: String,
-        _ serve: @Sendable (Request, inout RequestMeter) async throws -> Response
+        _ serve: (Request, inout RequestMeter) async throws -> Response
     ) async throws -> Response {
         // The usage journal is full (journal_full_policy: refuse): 503 before any work, and no usage to record.
         try recorder.checkAcceptsNewRequests()
-        let start = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint, payloads: payloads)
-        let watcher = await context.channel.closeWatcher
+        var meter = RequestMeter(context: context, dialect: dialect.rawValue, endpoint: endpoint, payloads: payloads)
+        // The client leaving first cancels the work where it runs (and so its call to Ollama). Nothing waits
+        // on the connection but a callback, and no task is made for the request.
+        let watcher = context.channel.closeWatcher
         let gone = ClosedFlag()
-        let race = RequestRace()
-        let (result, finalMeter) = await withoutActuallyEscaping(serve) { serve in
-            await withTaskGroup(of: (Result<Response, any Error>, RequestMeter).self) { group in
-                group.addTask {
-                    defer { race.signal(.answered) }
-                    var meter = start
-                    do {
-                        return (.success(try await serve(request, &meter)), meter)
-                    } catch {
-                        return (.failure(error), meter)
-                    }
-                }
-                // The client leaving first cancels the work (and so its call to Ollama); the answer being
-                // ready first stops the watch. One task serves; nothing waits on the connection but a callback.
-                let token = watcher?.whenClosed {
-                    gone.set()
-                    race.signal(.hungUp)
-                }
-                if await race.winner() == .hungUp { group.cancelAll() }
-                if let watcher, let token { watcher.cancel(token) }
-                return await group.next() ?? (.failure(CancellationError()), start)
-            }
+        let hangUp = HangUpCancellation()
+        let token = watcher?.whenClosed {
+            gone.set()
+            hangUp.cancel()
         }
-        var meter = finalMeter
+        let result: Result<Response, any Error>
+        do {
+            result = .success(try await serve(request, &meter))
+        } catch {
+            result = .failure(error)
+        }
+        hangUp.disarm()
+        if let watcher, let token { watcher.cancel(token) }
         switch result {
         case .success(let response):
             return response
