@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        // glibc's allocator controls (Gateway's MemoryTrimmer); header only, part of libc.
+        .systemLibrary(name: "CMalloc"),
 
         // The one lock type every module shares (a pthread mutex, which ThreadSanitizer understands).
         .target(name: "Locking", swiftSettings: swiftSettings),
@@ -77,7 +79,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Postgres", "Redis", "Upstream", "Dialects", "Locking",
+                "Postgres", "Redis", "Upstream", "Dialects", "Locking", "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -431,7 +431,10 @@ NOTES=$TMP/notes.txt
     if [ -r "/proc/$TOLLGATE_PID/status" ]; then
       rss=$(awk '/^VmRSS:/ {printf "%.1f", $2/1024}' "/proc/$TOLLGATE_PID/status")
       hwm=$(awk '/^VmHWM:/ {printf "%.1f", $2/1024}' "/proc/$TOLLGATE_PID/status")
-      echo "Tollgate memory after the run: VmRSS ${rss} MiB, peak VmHWM ${hwm} MiB"
+      # Anonymous (heap, stacks) apart from file-backed (the binary's and shared libraries' pages).
+      split=$(awk '/^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} END {printf "anonymous %.1f, file-backed %.1f", a/1024, f/1024}' "/proc/$TOLLGATE_PID/status")
+      threads=$(awk '/^Threads:/ {print $2}' "/proc/$TOLLGATE_PID/status")
+      echo "Tollgate memory after the run: VmRSS ${rss} MiB ($split; $threads threads), peak VmHWM ${hwm} MiB"
     else
       echo "Tollgate memory: process gone before the end of the run (see its log)"
     fi

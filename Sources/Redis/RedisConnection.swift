@@ -60,7 +60,14 @@ final class RedisConnection {
         bytes.reserveCapacity(16 + arguments.reduce(0) { $0 + $1.utf8.count + 16 })
         func line(_ marker: UInt8, _ count: Int) {
             bytes.append(marker)
-            bytes.append(contentsOf: String(count).utf8)
+            // The decimal digits of `count`, written in place (no String made for them).
+            let start = bytes.count
+            var rest = count
+            repeat {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+                rest /= 10
+            } while rest > 0
+            bytes[start...].reverse()
             bytes.append(0x0D)
             bytes.append(0x0A)
         }

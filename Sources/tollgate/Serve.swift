@@ -14,6 +14,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config = loadConfigOrExit()
+        MemoryTrimmer.configureAllocator()
         GatewayLogging.bootstrap(format: config.log.format, level: config.log.level)
         let logger = Logger(label: "tollgate")
         let reloads = ConfigReloads()
@@ -37,7 +38,7 @@ struct Serve: AsyncParsableCommand {
         defer { hangups.cancel() }
         // SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish for up to the grace
         // period, then cancel what is left; the usage recorder writes its queue either way.
-        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var group = ServiceGroupConfiguration(services: [app, MemoryTrimmer()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(config.server.shutdownGraceSeconds)
         group.maximumCancellationDuration = .seconds(10)
         try await ServiceGroup(configuration: group).run()

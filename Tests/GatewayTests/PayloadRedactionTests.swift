@@ -22,6 +22,15 @@ struct PayloadRedactionTests {
         }
     }
 
+    @Test("redact_fields can name a field chat payloads always carry, in any spelling")
+    func configuredCommonField() {
+        let strict = PayloadRedactor(extraFields: ["User", "meta-data"])
+        #expect(strict.isSecret(field: "user"))
+        #expect(strict.isSecret(field: "metadata"))
+        #expect(!strict.isSecret(field: "model"))
+        #expect(!redactor.isSecret(field: "user"))
+    }
+
     @Test func redactsNestedFieldsAndKeyLikeStrings() throws {
         let body = try json(
             #"""

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 @testable import Redis
 import Testing
 
@@ -51,6 +52,42 @@ struct RedisTests {
     func respEncoding() {
         #expect(String(decoding: RedisConnection.resp(["GET", "k"]), as: UTF8.self) == "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
         #expect(String(decoding: RedisConnection.resp(["SET", "ü", ""]), as: UTF8.self) == "*3\r\n$3\r\nSET\r\n$2\r\nü\r\n$0\r\n\r\n")
+        // Lengths and counts of several digits are written most significant digit first.
+        let long = String(repeating: "x", count: 1203)
+        let eleven = ["RPUSH", "l"] + (1...9).map(String.init)
+        #expect(String(decoding: RedisConnection.resp(["SET", long]), as: UTF8.self) == "*2\r\n$3\r\nSET\r\n$1203\r\n\(long)\r\n")
+        #expect(String(decoding: RedisConnection.resp(eleven), as: UTF8.self).hasPrefix("*11\r\n$5\r\nRPUSH\r\n"))
+    }
+
+    @Test("A command sent without waiting hands its reply, or its error reply, to the completion")
+    func sendWithCompletion() async throws {
+        let redis = try Self.client()
+        defer { redis.close() }
+        let key = "test:completion:\(UUID().uuidString)"
+        let replies = Locked<[Result<RedisValue, any Error>]>([])
+        let done = AsyncStream<Void>.makeStream()
+        for arguments in [["SET", key, "7"], ["INCRBY", key, "5"], ["HGET", key, "field"]] {
+            redis.send(arguments) { result in
+                let count = replies.withLock { replies in
+                    replies.append(result)
+                    return replies.count
+                }
+                if count == 3 { done.continuation.finish() }
+            }
+        }
+        for await _ in done.stream {}
+        let results = replies.withLock { $0 }
+        #expect(results.count == 3)
+        #expect(try results[0].get() == .status("OK"))
+        #expect(try results[1].get() == .integer(12))
+        // HGET on a string key: Redis answers WRONGTYPE, which reaches the completion as a server error.
+        #expect((results[2].failureError as? RedisError)?.code == .server)
+        try await redis.send("DEL", key)
+        redis.close()
+        let closed = await withCheckedContinuation { continuation in
+            redis.send(["PING"]) { continuation.resume(returning: $0) }
+        }
+        #expect((closed.failureError as? RedisError)?.code == .clientClosed)
     }
 
     @Test("Nothing listening: commands fail fast with a refused connection, never by waiting out a timeout")
@@ -79,5 +116,12 @@ struct RedisTests {
         await #expect {
             try await redis.send("PING")
         } throws: { ($0 as? RedisError)?.code == .clientClosed }
+    }
+}
+
+extension Result {
+    /// The failure, if this is one.
+    fileprivate var failureError: Failure? {
+        if case .failure(let error) = self { error } else { nil }
     }
 }

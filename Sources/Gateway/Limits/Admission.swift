@@ -95,7 +95,7 @@ final class Admission: Sendable {
             local.settle(ticket, tokens: tokens, costMicros: record.costMicros)
             return
         }
-        let keys = ticket.subjects.flatMap(\.redisKeys)
+        let keys = ticket.redisKeys
         let arguments = [ticket.requestID, String(ticket.tokens), String(tokens), String(ticket.costMicros), String(record.costMicros)]
             + [String(ticket.subjects.count)]
         let (metrics, logger, requestID) = (self.metrics, self.logger, ticket.requestID)
@@ -115,7 +115,7 @@ final class Admission: Sendable {
             let p = subject.policy
             arguments += [p.rpm, p.tpm, p.parallel].map { String($0 ?? -1) } + [String(p.budgetMicros ?? -1)]
         }
-        let keys = ticket.subjects.flatMap(\.redisKeys)
+        let keys = ticket.redisKeys
         for _ in 0..<3 {
             let reply = try await run(LimitScripts.admit, keys: keys, arguments: arguments).array ?? []
             let status = reply.first?.integer ?? 0

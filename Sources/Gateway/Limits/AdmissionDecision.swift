@@ -5,13 +5,26 @@ import HTTPTypes
 /// What an admitted request holds until it ends: the charges to settle.
 struct AdmissionTicket: Sendable, Equatable {
     var requestID: String
-    var subjects: [LimitSubject]
+    var subjects: [LimitSubject] {
+        didSet { redisKeys = subjects.flatMap(\.redisKeys) }
+    }
+    /// Every subject's Redis keys in order, as the scripts take them: built once, for admission and settlement.
+    private(set) var redisKeys: [String]
     /// The token estimate charged against tokens-per-minute.
     var tokens: Int
     /// The worst-case cost reserved against the budget, in micro-dollars.
     var costMicros: Int64
     /// Charged by the in-process fallback limiter instead of Redis.
     var isLocal: Bool
+
+    init(requestID: String, subjects: [LimitSubject], tokens: Int, costMicros: Int64, isLocal: Bool) {
+        self.requestID = requestID
+        self.subjects = subjects
+        self.redisKeys = subjects.flatMap(\.redisKeys)
+        self.tokens = tokens
+        self.costMicros = costMicros
+        self.isLocal = isLocal
+    }
 }
 
 /// The numbers behind the `x-ratelimit-*` headers; -1 where no such limit applies.
@@ -31,18 +44,28 @@ struct RateLimitHeaders: Sendable, Equatable {
     /// OpenAI's header names; only for the limits that apply.
     var fields: HTTPFields {
         var fields = HTTPFields()
-        func add(_ name: String, _ value: String) { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        fields.reserveCapacity(6)
         if requestsLimit >= 0 {
-            add("x-ratelimit-limit-requests", String(requestsLimit))
-            add("x-ratelimit-remaining-requests", String(max(requestsRemaining, 0)))
-            add("x-ratelimit-reset-requests", Self.duration(ms: requestsResetMs))
+            fields.append(HTTPField(name: Names.limitRequests, value: String(requestsLimit)))
+            fields.append(HTTPField(name: Names.remainingRequests, value: String(max(requestsRemaining, 0))))
+            fields.append(HTTPField(name: Names.resetRequests, value: Self.duration(ms: requestsResetMs)))
         }
         if tokensLimit >= 0 {
-            add("x-ratelimit-limit-tokens", String(tokensLimit))
-            add("x-ratelimit-remaining-tokens", String(max(tokensRemaining, 0)))
-            add("x-ratelimit-reset-tokens", Self.duration(ms: tokensResetMs))
+            fields.append(HTTPField(name: Names.limitTokens, value: String(tokensLimit)))
+            fields.append(HTTPField(name: Names.remainingTokens, value: String(max(tokensRemaining, 0))))
+            fields.append(HTTPField(name: Names.resetTokens, value: Self.duration(ms: tokensResetMs)))
         }
         return fields
+    }
+
+    /// The header names, checked once rather than on every answer.
+    private enum Names {
+        static let limitRequests = HTTPField.Name("x-ratelimit-limit-requests")!
+        static let remainingRequests = HTTPField.Name("x-ratelimit-remaining-requests")!
+        static let resetRequests = HTTPField.Name("x-ratelimit-reset-requests")!
+        static let limitTokens = HTTPField.Name("x-ratelimit-limit-tokens")!
+        static let remainingTokens = HTTPField.Name("x-ratelimit-remaining-tokens")!
+        static let resetTokens = HTTPField.Name("x-ratelimit-reset-tokens")!
     }
 
     /// A duration as OpenAI writes it (`250ms`, `12s`, `1m0s`).

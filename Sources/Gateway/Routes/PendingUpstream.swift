@@ -15,15 +15,17 @@ final class PendingUpstream: Sendable {
         var timer: Task<Void, Never>?
     }
 
-    private let task: Task<UpstreamResponse, any Error>
-    private let state = Locked(State())
+    /// Makes the call and hands its result to whoever waits: one task per call.
+    private let task: Task<Void, Never>
+    private let state: Locked<State>
 
     init(_ start: @escaping @Sendable () async throws -> UpstreamResponse) {
-        let task = Task { try await start() }
-        self.task = task
-        Task {
-            let result = await task.result
-            let (waiter, timer) = self.state.withLock { state in
+        let state = Locked(State())
+        self.state = state
+        task = Task {
+            let result: Result<UpstreamResponse, any Error>
+            do { result = .success(try await start()) } catch { result = .failure(error) }
+            let (waiter, timer) = state.withLock { state in
                 state.result = result
                 defer {
                     state.waiter = nil

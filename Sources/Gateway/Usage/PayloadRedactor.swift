@@ -24,10 +24,21 @@ struct PayloadRedactor: Sendable {
     static let minimumKeyLength = 20
 
     private let extraNames: Set<String>
+    /// Field names every chat payload has and that are no secret (unless `redact_fields` names them):
+    /// answered by one lookup, without normalizing the name.
+    private let plainNames: Set<String>
 
     init(extraFields: [String] = []) {
-        extraNames = Set(extraFields.map(Self.normalized))
+        let extra = Set(extraFields.map(Self.normalized))
+        extraNames = extra
+        plainNames = Self.commonPlainNames.filter { !extra.contains(Self.normalized($0)) }
     }
+
+    private static let commonPlainNames: Set<String> = [
+        "model", "messages", "role", "content", "stream", "max_tokens", "temperature", "top_p", "tools", "tool_calls",
+        "type", "text", "name", "id", "system", "user", "options", "format", "images", "thinking", "metadata",
+        "input", "output", "message", "choices", "index", "finish_reason", "usage", "created", "object", "done",
+    ]
 
     static func normalized(_ name: String) -> String {
         String(name.lowercased().unicodeScalars.filter { $0 != "-" && $0 != "_" })
@@ -35,6 +46,7 @@ struct PayloadRedactor: Sendable {
 
     /// Whether a field called `name` holds a secret.
     func isSecret(field name: String) -> Bool {
+        if plainNames.contains(name) { return false }
         let name = Self.normalized(name)
         return Self.secretNames.contains(name) || extraNames.contains(name) || Self.secretSuffixes.contains { name.hasSuffix($0) }
     }

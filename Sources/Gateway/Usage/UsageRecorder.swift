@@ -491,7 +491,7 @@ extension UsageRecorder: Service {
         let journal = self.journal
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await cancelWhenGracefulShutdown { try? await Task.sleep(for: interval) }
-            try? await NIOThreadPool.singleton.runIfActive { journal.sync() }
+            _ = try? await NIOThreadPool.singleton.runIfActive { journal.sync() }
         }
     }
 
