@@ -31,6 +31,7 @@
 #   BENCH_TARGETS="direct nginx tollgate tollgate2"   which columns to measure (tollgate2: Tollgate
 #                          with two backends, two fake Ollamas, so routing is in the path)
 #   BENCH_SKIP_BUILD=1     use the existing .build/release binaries
+#   BENCH_BIN_DIR=DIR      where those binaries are (default .build/release)
 #   BENCH_CALLGRIND=1      count instructions per request under callgrind (0: skip)
 #   BENCH_CALLGRIND_REQUESTS=200   requests per counted shape
 #   BENCH_USAGE_RECORDS=200000   usage records for the pipeline measurement (0: skip it)
@@ -61,7 +62,7 @@ FAKE_CHUNK_DELAY_MS=5
 FAKE_WHOLE_REPLY_DELAY_MS=0
 MASTER_KEY=bench-master-key
 
-BIN=.build/release
+BIN=${BENCH_BIN_DIR:-.build/release}
 RESULTS=bench/results
 
 log() { echo "bench: $*" >&2; }
@@ -72,8 +73,9 @@ has_target() { local t; for t in "${TARGETS[@]}"; do [ "$t" = "$1" ] && return 0
 scripts/install-deps.sh
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building release binaries"
-  swift build -c release --product fake-ollama
-  if has_target tollgate; then swift build -c release --product tollgate; fi
+  # Linked as deploy/Dockerfile and scripts/run.sh link it (the Swift runtime and Foundation inside).
+  swift build -c release --static-swift-stdlib --product fake-ollama
+  if has_target tollgate; then swift build -c release --static-swift-stdlib --product tollgate; fi
 fi
 [ -x "$BIN/fake-ollama" ] || die "$BIN/fake-ollama is missing (build it or unset BENCH_SKIP_BUILD)"
 if has_target tollgate; then [ -x "$BIN/tollgate" ] || die "$BIN/tollgate is missing"; fi

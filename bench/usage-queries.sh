@@ -36,7 +36,7 @@ die() { echo "usage-bench: error: $*" >&2; exit 1; }
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building tollgate (release)"
-  swift build -c release --product tollgate
+  swift build -c release --static-swift-stdlib --product tollgate
 fi
 [ -x "$BIN/tollgate" ] || die "$BIN/tollgate is missing (build it or unset BENCH_SKIP_BUILD)"
 

@@ -2,7 +2,8 @@
 # THE run command for Tollgate: `scripts/run.sh [extra args for `tollgate serve`]`.
 #
 #   1. installs missing system packages (scripts/install-deps.sh);
-#   2. builds the release binaries (`swift build -c release --product tollgate`, and `--product fake-ollama`,
+#   2. builds the release binaries (`swift build -c release --static-swift-stdlib --product tollgate`, as the
+#      production image does, and `--product fake-ollama`,
 #      the stand-in Ollama the README's "Try it" starts);
 #   3. if DATABASE_URL or REDIS_URL is unset, starts a private PostgreSQL + Redis under
 #      data/services/ in this checkout (kept across runs; stop them with
@@ -26,9 +27,12 @@ log() { echo "run.sh: $*" >&2; }
 scripts/install-deps.sh
 
 # --- 2. Build ------------------------------------------------------------------------------------
-log "swift build -c release --product tollgate --product fake-ollama"
-swift build -c release --product tollgate
-swift build -c release --product fake-ollama
+# The Swift runtime and Foundation linked in, as deploy/Dockerfile builds it: the binary run here is the one
+# production runs (and, with no shared Swift libraries to relocate and no TLS lookups through them, about 5%
+# fewer instructions per request and 4 MiB less memory; bench/README.md).
+log "swift build -c release --static-swift-stdlib --product tollgate --product fake-ollama"
+swift build -c release --static-swift-stdlib --product tollgate
+swift build -c release --static-swift-stdlib --product fake-ollama
 
 # --- 3. PostgreSQL and Redis ---------------------------------------------------------------------
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then
