@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 public import Logging
 public import ServiceLifecycle
 
@@ -49,14 +50,14 @@ public final class RedisClient: Sendable {
         thread.name = "tollgate-redis"
         thread.start()
         // While the thread is stuck on a Redis that does not answer, nothing else looks at the queue: this
-        // fails the commands whose deadline passed a few times per timeout, until the client closes.
+        // fails the commands whose deadline passed a few times per timeout, until the client closes. On a
+        // thread of its own, so a busy cooperative pool cannot make those deadlines late.
         let queue = self.queue
         let sweep = min(max(configuration.commandTimeout / 4, .milliseconds(10)), .milliseconds(250))
-        Task.detached {
-            while !queue.isClosed {
-                try? await Task.sleep(for: sweep)
-                queue.failExpired()
-            }
+        SweepThread.start(every: sweep) {
+            guard !queue.isClosed else { return false }
+            queue.failExpired()
+            return true
         }
     }
 

@@ -46,13 +46,13 @@ final class UsageJournalSyncer: @unchecked Sendable {
         thread.name = "tollgate-journal-sync"
         thread.start()
         // While a sync is stuck on a stalled disk the thread cannot look at the waiters: this ends the
-        // waits whose deadline passed, a few times per timeout, until the syncer closes.
+        // waits whose deadline passed, a few times per timeout, until the syncer closes. On a thread of its
+        // own, so a busy cooperative pool cannot make those deadlines late.
         let sweep = min(max(timeout / 4, .milliseconds(10)), .milliseconds(250))
-        Task.detached {
-            while !self.isClosed {
-                try? await Task.sleep(for: sweep)
-                self.endExpiredWaits()
-            }
+        SweepThread.start(every: sweep) { [self] in
+            guard !isClosed else { return false }
+            endExpiredWaits()
+            return true
         }
     }
 
