@@ -13,7 +13,9 @@ extension GatewayApplication {
         router.add(middleware: RequestIDMiddleware())
         if let infrastructure {
             let (fleet, metrics) = (infrastructure.fleet, dependencies.metrics)
-            let health = HealthRoutes(pool: infrastructure.pool, redis: infrastructure.redis, fleet: fleet, metrics: metrics, journal: infrastructure.journal)
+            let health = HealthRoutes(
+                pool: infrastructure.pool, redis: infrastructure.redis, fleet: fleet, metrics: metrics, journal: infrastructure.journal
+            )
             router.get("health/live", use: health.live)
             router.get("health/ready", use: health.ready)
             router.get("metrics", use: MetricsRoute(metrics: metrics, gauges: [fleet, infrastructure.keyCache]).handle)
