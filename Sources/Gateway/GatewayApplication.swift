@@ -1,5 +1,4 @@
 public import Foundation
-import Dialects
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -8,7 +7,8 @@ import Redis
 import ServiceLifecycle
 import Upstream
 
-/// Builds the gateway: the shared clients (PostgreSQL, Redis, curl), the usage recorder, the routes.
+/// Builds the gateway: the shared clients (PostgreSQL, Redis, curl), the usage recorder, and the routes
+/// over them (``buildRouter(_:)``, which router tests call with in-memory parts).
 ///
 /// Production (`tollgate serve`) and the integration tests both call this. The clients are services
 /// added in dependency order, so on shutdown the server stops first, then the usage recorder flushes,
@@ -69,72 +69,17 @@ public enum GatewayApplication {
                 endUsers.subscriptionChanged(isSubscribed: $0)
             }
         )
-        let masterKey = Array(config.masterKey.utf8)
-
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
-        let health = HealthRoutes(pool: pool, redis: redis, fleet: fleet, metrics: metrics, journal: recorder.journal)
-        router.get("health/live", use: health.live)
-        router.get("health/ready", use: health.ready)
-        router.get("metrics", use: MetricsRoute(metrics: metrics, gauges: [fleet, keyCache]).handle)
-
-        let calls = ModelCalls(
-            fleet: fleet, catalog: catalog, recorder: recorder, admission: admission, metrics: metrics, maxBodyBytes: config.server.maxBodyBytes,
-            payloads: PayloadPolicy(config: config.usage), keepAliveInterval: .milliseconds(config.server.streamKeepAliveMs),
-            headGrace: .milliseconds(config.server.streamHeadGraceMs), remoteImages: RemoteImages(engine: engine, config: config.images),
-            endUsers: endUsers
+        let router = buildRouter(
+            GatewayDependencies(
+                config: config, keys: keyResolver, backend: fleet, models: catalog, limiter: admission, usage: recorder, metrics: metrics,
+                remoteImages: RemoteImages(engine: engine, config: config.images), endUsers: endUsers,
+                infrastructure: .init(
+                    pool: pool, redis: redis, fleet: fleet, catalog: catalog, journal: recorder.journal, keyCache: keyCache, keyStore: keyStore,
+                    keyEvents: keyEvents
+                ),
+                now: now
+            )
         )
-        let models = ModelsRoute(catalog: catalog)
-        let responsesStore = ResponsesStore(pool: pool, maxBytes: config.responses.maxStoredBytes)
-        let storedResponses = ResponsesStoredRoutes(store: responsesStore)
-        let authenticator = KeyAuthenticator(
-            masterKey: masterKey, keys: keyResolver, metrics: metrics, trustEndUserHeaders: config.auth.trustEndUserHeaders
-        )
-        router.group("v1")
-            .add(middleware: authenticator)
-            .post("chat/completions", use: calls.handler(ChatCompletionsRoute()))
-            .post("messages", use: calls.handler(AnthropicMessagesRoute()))
-            .post("messages/count_tokens", use: AnthropicCountTokensRoute(calls: calls).handle)
-            .post("completions", use: calls.handler(OpenAICompletionsRoute()))
-            .post("embeddings", use: calls.handler(OpenAIEmbeddingsRoute()))
-            .post("responses", use: calls.handler(ResponsesRoute(store: responsesStore)))
-            .get("responses/:id", use: storedResponses.retrieve)
-            .delete("responses/:id", use: storedResponses.delete)
-            .get("responses/:id/input_items", use: storedResponses.inputItems)
-            .get("models", use: models.list)
-            .get("models/**", use: models.retrieve)
-
-        let native = OllamaNativeRoutes(calls: calls, fleet: fleet, catalog: catalog)
-        router.get("/", use: OllamaNativeRoutes.root)
-        router.head("/", use: OllamaNativeRoutes.root)
-        router.get("api/version", use: native.version)
-        router.group("api")
-            .add(middleware: authenticator)
-            .post("chat", use: calls.handler(OllamaGenerationRoute(endpoint: "/api/chat", decoder: NativeChatDecoder())))
-            .post("generate", use: calls.handler(OllamaGenerationRoute(endpoint: "/api/generate", decoder: NativeGenerateDecoder())))
-            .post("embed", use: calls.handler(OllamaEmbeddingRoute(endpoint: "/api/embed")))
-            .post("embeddings", use: calls.handler(OllamaEmbeddingRoute(endpoint: "/api/embeddings")))
-            .post("show", use: native.show)
-            .get("tags", use: native.tags)
-            .head("tags", use: native.tags)
-            .get("ps", use: native.running)
-
-        let admin = router.group().add(middleware: AdminAuthenticator(masterKey: masterKey, keys: keyResolver))
-        let adminServices = AdminServices(store: keyStore, events: keyEvents, catalog: catalog, now: now)
-        adminServices.register(on: admin, maxBodyBytes: config.server.maxBodyBytes)
-        admin.get("audit/log", use: AuditRoutes(store: keyStore).log)
-        let usageStore = UsageStore(pool: pool)
-        admin.get("spend/logs", use: UsageSpendLogRoutes(store: usageStore).logs)
-        admin.get("usage", use: UsageReportRoutes(store: usageStore, catalog: catalog, now: now).usage)
-        UsageDailyActivityRoutes(store: usageStore, catalog: catalog, now: now).register(on: admin)
-        if config.ui.enabled {
-            DashboardRoutes(
-                sessions: UISessionStore(redis: redis, ttlSeconds: config.ui.sessionTTLSeconds, maxSessions: config.ui.maxSessions, now: now),
-                masterKey: masterKey, failures: failedAuth, admin: adminServices, keyStore: keyStore,
-                logs: UsageSpendLogRoutes(store: usageStore), usage: UsageReportRoutes(store: usageStore, catalog: catalog, now: now),
-                usageStore: usageStore, fleet: fleet, settings: config.ui, now: now
-            ).register(on: router)
-        }
         let retention = UsageRetention(pool: pool, config: config.usage, responsesDays: config.responses.retentionDays, logger: logger, now: now)
 
         let deadlines = ClientDeadlines(config.server)

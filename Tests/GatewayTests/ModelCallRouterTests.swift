@@ -8,41 +8,12 @@ import Testing
 import Upstream
 @testable import Gateway
 
-/// The model-call runner and the dialects' routes, through Hummingbird's router test mode with in-memory
-/// dependencies: every ending gives the client its dialect's answer and leaves exactly one usage record.
+/// The model-call runner and the dialects' routes, through the gateway's router in Hummingbird's router test
+/// mode with in-memory dependencies: every ending gives the client its dialect's answer and leaves exactly
+/// one usage record.
 @Suite("Model calls through the router, with in-memory dependencies")
 struct ModelCallRouterTests {
-    private struct Harness {
-        var backend = InMemoryBackend.chat(["Hel", "lo"])
-        var limiter = InMemoryLimiter()
-        let usage = InMemoryUsage()
-
-        func application() -> some ApplicationProtocol {
-            let calls = ModelCalls(
-                fleet: backend, catalog: InMemoryModels(), recorder: usage, admission: limiter, metrics: GatewayMetrics(), maxBodyBytes: 64 * 1024
-            )
-            let router = Router(context: GatewayRequestContext.self)
-            router.add(middleware: RequestIDMiddleware())
-            router.group("v1").add(middleware: InMemoryIdentity())
-                .post("chat/completions", use: calls.handler(ChatCompletionsRoute()))
-                .post("messages", use: calls.handler(AnthropicMessagesRoute()))
-                .post("embeddings", use: calls.handler(OpenAIEmbeddingsRoute()))
-            router.group("api").add(middleware: InMemoryIdentity())
-                .post("chat", use: calls.handler(OllamaGenerationRoute(endpoint: "/api/chat", decoder: NativeChatDecoder())))
-            return Application(router: router)
-        }
-
-        /// The one usage record, failing the test when there is not exactly one.
-        func onlyRecord(sourceLocation: SourceLocation = #_sourceLocation) -> UsageRecord? {
-            let records = usage.records
-            #expect(records.count == 1, "\(records.count) usage records", sourceLocation: sourceLocation)
-            return records.count == 1 ? records[0] : nil
-        }
-    }
-
-    private static func post(_ client: some TestClientProtocol, _ path: String, _ json: String) async throws -> TestResponse {
-        try await client.execute(uri: path, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: json))
-    }
+    private typealias Harness = InMemoryGateway
 
     private static let chat = #"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#
 
@@ -50,7 +21,7 @@ struct ModelCallRouterTests {
     func wholeAnswer() async throws {
         let harness = Harness()
         try await harness.application().test(.router) { client in
-            let response = try await Self.post(client, "/v1/chat/completions", Self.chat)
+            let response = try await Harness.post(client, "/v1/chat/completions", Self.chat)
             #expect(response.status == .ok)
             let body = String(buffer: response.body)
             #expect(body.contains(#""content":"Hello""#))
@@ -71,7 +42,7 @@ struct ModelCallRouterTests {
     func anthropicStream() async throws {
         let harness = Harness()
         try await harness.application().test(.router) { client in
-            let response = try await Self.post(
+            let response = try await Harness.post(
                 client, "/v1/messages", #"{"model":"gpt-4o-mini","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#
             )
             #expect(response.status == .ok)
@@ -92,7 +63,7 @@ struct ModelCallRouterTests {
         var harness = Harness()
         harness.limiter.refuses = true
         try await harness.application().test(.router) { client in
-            let response = try await Self.post(client, "/v1/chat/completions", Self.chat)
+            let response = try await Harness.post(client, "/v1/chat/completions", Self.chat)
             #expect(response.status == .tooManyRequests)
             #expect(response.headers[.retryAfter] == "2")
             #expect(String(buffer: response.body).contains(#""code":"rate_limit_exceeded""#))
@@ -106,10 +77,10 @@ struct ModelCallRouterTests {
     func refusedBeforeTheCall() async throws {
         let harness = Harness()
         try await harness.application().test(.router) { client in
-            let unknown = try await Self.post(client, "/v1/chat/completions", #"{"model":"nope","messages":[{"role":"user","content":"hi"}]}"#)
+            let unknown = try await Harness.post(client, "/v1/chat/completions", #"{"model":"nope","messages":[{"role":"user","content":"hi"}]}"#)
             #expect(unknown.status == .notFound)
             #expect(String(buffer: unknown.body).contains("model_not_found"))
-            let garbage = try await Self.post(client, "/v1/messages", "{not json")
+            let garbage = try await Harness.post(client, "/v1/messages", "{not json")
             #expect(garbage.status == .badRequest)
             #expect(String(buffer: garbage.body).contains(#""type":"invalid_request_error""#))
         }
@@ -123,10 +94,10 @@ struct ModelCallRouterTests {
         var harness = Harness()
         harness.backend = InMemoryBackend { _, _ in .inMemory(status: 500, contentType: "application/json", chunks: [Array(#"{"error":"model runner crashed"}"#.utf8)]) }
         try await harness.application().test(.router) { client in
-            let native = try await Self.post(client, "/api/chat", #"{"model":"llama3.2","stream":false,"messages":[{"role":"user","content":"hi"}]}"#)
+            let native = try await Harness.post(client, "/api/chat", #"{"model":"llama3.2","stream":false,"messages":[{"role":"user","content":"hi"}]}"#)
             #expect(native.status == .internalServerError)
             #expect(String(buffer: native.body).contains("model runner crashed"))
-            let openAI = try await Self.post(client, "/v1/chat/completions", Self.chat)
+            let openAI = try await Harness.post(client, "/v1/chat/completions", Self.chat)
             #expect(openAI.status.code >= 500)
             #expect(String(buffer: openAI.body).contains(#""error":{"#))
         }
@@ -141,7 +112,7 @@ struct ModelCallRouterTests {
             .inMemory(status: 200, chunks: [Array(#"{"model":"m","message":{"role":"assistant","content":"Hel"},"done":false}"#.utf8 + [0x0A])])
         }
         try await harness.application().test(.router) { client in
-            let response = try await Self.post(client, "/v1/chat/completions", Self.chat)
+            let response = try await Harness.post(client, "/v1/chat/completions", Self.chat)
             #expect(response.status == .badGateway)
             #expect(String(buffer: response.body).contains("ended early"))
         }
@@ -154,7 +125,7 @@ struct ModelCallRouterTests {
         let harness = Harness()
         harness.usage.fill(true)
         try await harness.application().test(.router) { client in
-            let response = try await Self.post(client, "/v1/chat/completions", Self.chat)
+            let response = try await Harness.post(client, "/v1/chat/completions", Self.chat)
             #expect(response.status == .serviceUnavailable)
             #expect(String(buffer: response.body).contains("usage_journal_full"))
         }

@@ -67,7 +67,7 @@ struct AdminAuthenticator: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let masterKey: [UInt8]
-    let keys: KeyResolver
+    let keys: any KeyLookup
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let identity = try await KeyAuthenticator.identify(

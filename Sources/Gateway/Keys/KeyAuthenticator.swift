@@ -6,15 +6,15 @@ import Logging
 
 /// Authenticates model routes: the master key, or a virtual key (`Authorization: Bearer` or `x-api-key`).
 ///
-/// Virtual keys come from the process's ``KeyCache``, or PostgreSQL on a miss. Unknown, blocked and
-/// expired keys are refused with a 401 that says which; refusals are not usage and are not logged. A
-/// client address that presented too many unknown keys is refused with 429 before its key is looked up
-/// (``FailedAuthLimiter``).
+/// Virtual keys come from its ``KeyLookup``: in the gateway, the process's ``KeyCache``, or PostgreSQL on a
+/// miss (``KeyResolver``). Unknown, blocked and expired keys are refused with a 401 that says which;
+/// refusals are not usage and are not logged. A client address that presented too many unknown keys is
+/// refused with 429 before its key is looked up (``FailedAuthLimiter``).
 struct KeyAuthenticator: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let masterKey: [UInt8]
-    let keys: KeyResolver
+    let keys: any KeyLookup
     let metrics: GatewayMetrics
     /// Whether keys that do not say (`trust_end_user_headers` null) trust Open WebUI's end-user headers.
     var trustEndUserHeaders = false
@@ -38,7 +38,7 @@ struct KeyAuthenticator: RouterMiddleware {
     static let tooManyFailuresCode = "too_many_failed_auth"
 
     /// Who presented `headers`. `address` is the client's IP address, which failures are counted against.
-    static func identify(_ headers: HTTPFields, address: String?, masterKey: [UInt8], keys: KeyResolver) async throws -> Identity {
+    static func identify(_ headers: HTTPFields, address: String?, masterKey: [UInt8], keys: any KeyLookup) async throws -> Identity {
         guard let presented = credential(in: headers), !presented.isEmpty else {
             throw GatewayError(.authentication, "Missing API key: send it as 'Authorization: Bearer <key>'.", code: "missing_api_key")
         }

@@ -4,7 +4,7 @@ import NIOCore
 
 /// `POST /v1/messages`: Anthropic's Messages API, as the Anthropic SDK and Claude Code speak it, served by
 /// Ollama's `/api/chat`.
-struct AnthropicMessagesRoute: ModelRoute {
+struct AnthropicMessagesRoute: StreamingModelRoute {
     struct Call: CarriesChat, Sendable {
         var chat: ChatRequest
         /// Anthropic reports input tokens before the answer; until Ollama counts them, this estimate.

@@ -2,7 +2,7 @@ import Dialects
 import Foundation
 
 /// `POST /v1/chat/completions`: OpenAI's chat API, served by Ollama's `/api/chat`.
-struct ChatCompletionsRoute: ModelRoute {
+struct ChatCompletionsRoute: StreamingModelRoute {
     struct Call: CarriesChat, Sendable {
         var chat: ChatRequest
         /// `stream_options.include_usage`: the stream ends with a usage chunk.

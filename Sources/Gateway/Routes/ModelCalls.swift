@@ -85,74 +85,117 @@ struct ModelCalls: Sendable {
         }
     }
 
-    /// The handler that serves `route`'s calls.
+    /// The handler that serves `route`'s calls, each answered whole.
     func handler(_ route: some ModelRoute) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
         { request, context in try await run(route, request, context: context) }
     }
 
-    /// One model call, whatever its dialect: body → decode → resolve → fit → admit → images → Ollama →
-    /// answer (whole or streamed) → exactly one usage record. `route` supplies the dialect's steps.
+    /// The handler that serves `route`'s calls, streamed when they ask.
+    func handler(_ route: some StreamingModelRoute) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
+        { request, context in try await run(route, request, context: context) }
+    }
+
+    /// One model call answered whole, whatever its dialect: body → decode → resolve → fit → admit → images →
+    /// Ollama → answer → exactly one usage record. `route` supplies the dialect's steps.
     func run<Route: ModelRoute>(_ route: Route, _ request: Request, context: GatewayRequestContext) async throws -> Response {
         try await metered(request, context: context, dialect: route.dialect, endpoint: route.endpoint) { request, meter in
-            var request = request
-            let body = try await self.body(of: &request)
-            // Payload logging and the dialect's decoder share one parse of the body.
-            let parsed = meter.capturesPayload ? try? JSONParser.parse(body) : nil
-            meter.capturedRequest(body, parsed: parsed, userAgent: request.headers[.userAgent])
-            var call: Route.Call
-            do {
-                call = try await route.decode(body, object: parsed?.members != nil ? parsed : nil, context: context)
-            } catch let error as DialectError {
-                throw GatewayError(error)
-            }
-            let terms = route.terms(of: call)
-            meter.requested(model: terms.model, stream: terms.stream)
-            let model = try await resolve(terms.model, context: context, meter: &meter)
-            await route.fit(&call, to: model, catalog: catalog)
-            var native = route.upstreamBody(for: call, model: model)
-            let limitHeaders = try await admit(
-                promptBytes: route.promptBytes(body: body, upstream: native), maxTokens: terms.maxTokens, model: model, context: context, meter: &meter,
-                endUser: terms.endUser
-            )
-            if let remoteImages, try await route.inlineImages(&call, with: remoteImages) {
-                native = route.upstreamBody(for: call, model: model)
-            }
-            var response: Response
-            if terms.stream {
-                let source: UpstreamSource =
-                    if route.passesOllamaErrors {
-                        .answered(
-                            try await self.call(
-                                route.upstreamPath, body: native, model: terms.model, meter: &meter, context: context, passErrors: true
-                            )
-                        )
-                    } else {
-                        try await startStream(route.upstreamPath, body: native, model: terms.model, meter: &meter, context: context)
-                    }
-                response = streamed(
-                    source, translation: route.translation(for: call), contentType: route.streamContentType, model: model, meter: meter,
-                    context: context, beforeEnd: route.beforeEnd(call)
-                )
-            } else {
-                let upstream = try await self.call(
-                    route.upstreamPath, body: native, model: terms.model, meter: &meter, context: context, passErrors: route.passesOllamaErrors
-                )
-                let answer = try await collect(upstream)
-                meter.firstToken()
-                let (bytes, usage): ([UInt8], Usage)
-                do {
-                    (bytes, usage) = try route.answer(answer, to: call, sent: native, observer: &meter)
-                } catch let error as DialectError {
-                    throw GatewayError(error)
-                }
-                meter.counted(usage, model: model)
-                if let record = meter.finish(.ok, status: 200) { await recorder.record(record) }
-                if let beforeEnd = route.beforeEnd(call) { await beforeEnd() }
-                response = Response(status: .ok, headers: [.contentType: route.answerContentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-            }
-            response.headers.append(contentsOf: limitHeaders)
-            return response
+            let prepared = try await prepare(route, request, context: context, meter: &meter)
+            return try await answerWhole(route, prepared, context: context, meter: &meter)
         }
+    }
+
+    /// One model call of a route that can stream: the same steps, but a call that asks to stream is answered
+    /// with the route's translation of Ollama's stream.
+    func run<Route: StreamingModelRoute>(_ route: Route, _ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await metered(request, context: context, dialect: route.dialect, endpoint: route.endpoint) { request, meter in
+            let prepared = try await prepare(route, request, context: context, meter: &meter)
+            guard prepared.terms.stream else { return try await answerWhole(route, prepared, context: context, meter: &meter) }
+            return try await answerStreamed(route, prepared, context: context, meter: &meter)
+        }
+    }
+
+    /// A call ready for Ollama: decoded, its model resolved and allowed, fitted to the model and admitted.
+    struct PreparedCall<Route: ModelRoute> {
+        var call: Route.Call
+        var terms: CallTerms
+        var model: ResolvedModel
+        /// Ollama's request body.
+        var native: [UInt8]
+        /// The `x-ratelimit-*` headers the answer carries.
+        var limitHeaders: HTTPFields
+    }
+
+    /// The steps before Ollama, the same for whole and streamed answers.
+    func prepare<Route: ModelRoute>(_ route: Route, _ request: Request, context: GatewayRequestContext, meter: inout RequestMeter)
+        async throws -> PreparedCall<Route>
+    {
+        var request = request
+        let body = try await self.body(of: &request)
+        // Payload logging and the dialect's decoder share one parse of the body.
+        let parsed = meter.capturesPayload ? try? JSONParser.parse(body) : nil
+        meter.capturedRequest(body, parsed: parsed, userAgent: request.headers[.userAgent])
+        var call: Route.Call
+        do {
+            call = try await route.decode(body, object: parsed?.members != nil ? parsed : nil, context: context)
+        } catch let error as DialectError {
+            throw GatewayError(error)
+        }
+        let terms = route.terms(of: call)
+        meter.requested(model: terms.model, stream: terms.stream)
+        let model = try await resolve(terms.model, context: context, meter: &meter)
+        await route.fit(&call, to: model, catalog: catalog)
+        var native = route.upstreamBody(for: call, model: model)
+        let limitHeaders = try await admit(
+            promptBytes: route.promptBytes(body: body, upstream: native), maxTokens: terms.maxTokens, model: model, context: context, meter: &meter,
+            endUser: terms.endUser
+        )
+        if let remoteImages, try await route.inlineImages(&call, with: remoteImages) {
+            native = route.upstreamBody(for: call, model: model)
+        }
+        return PreparedCall(call: call, terms: terms, model: model, native: native, limitHeaders: limitHeaders)
+    }
+
+    /// Ollama's whole answer, in the route's dialect, its usage recorded before it is returned.
+    func answerWhole<Route: ModelRoute>(
+        _ route: Route, _ prepared: PreparedCall<Route>, context: GatewayRequestContext, meter: inout RequestMeter
+    ) async throws -> Response {
+        let upstream = try await self.call(
+            route.upstreamPath, body: prepared.native, model: prepared.terms.model, meter: &meter, context: context,
+            passErrors: route.passesOllamaErrors
+        )
+        let answer = try await collect(upstream)
+        meter.firstToken()
+        let (bytes, usage): ([UInt8], Usage)
+        do {
+            (bytes, usage) = try route.answer(answer, to: prepared.call, sent: prepared.native, observer: &meter)
+        } catch let error as DialectError {
+            throw GatewayError(error)
+        }
+        meter.counted(usage, model: prepared.model)
+        if let record = meter.finish(.ok, status: 200) { await recorder.record(record) }
+        if let beforeEnd = route.beforeEnd(prepared.call) { await beforeEnd() }
+        var response = Response(status: .ok, headers: [.contentType: route.answerContentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        response.headers.append(contentsOf: prepared.limitHeaders)
+        return response
+    }
+
+    /// Ollama's answer streamed through the route's translation; the usage record is written by the stream.
+    func answerStreamed<Route: StreamingModelRoute>(
+        _ route: Route, _ prepared: PreparedCall<Route>, context: GatewayRequestContext, meter: inout RequestMeter
+    ) async throws -> Response {
+        let (path, native, model) = (route.upstreamPath, prepared.native, prepared.terms.model)
+        let source: UpstreamSource =
+            if route.passesOllamaErrors {
+                .answered(try await self.call(path, body: native, model: model, meter: &meter, context: context, passErrors: true))
+            } else {
+                try await startStream(path, body: native, model: model, meter: &meter, context: context)
+            }
+        var response = streamed(
+            source, translation: route.translation(for: prepared.call), contentType: route.streamContentType, model: prepared.model, meter: meter,
+            context: context, beforeEnd: route.beforeEnd(prepared.call)
+        )
+        response.headers.append(contentsOf: prepared.limitHeaders)
+        return response
     }
 
     /// The request body, refused with 413 past the configured size.

@@ -1,16 +1,15 @@
 import Dialects
 import Hummingbird
 
-/// One dialect's side of a model call: how its request body becomes Ollama's, and how Ollama's answer
-/// becomes its own. ``ModelCalls/run(_:_:context:)`` does every other step, once for all dialects.
+/// One dialect's side of a model call: how its request body becomes Ollama's, and how Ollama's whole
+/// answer becomes its own. ``ModelCalls/run(_:_:context:)`` does every other step, once for all dialects.
+/// A route whose calls may also be streamed is a ``StreamingModelRoute``; any other is answered whole.
 ///
 /// A route is a small value with no I/O of its own (the Responses route's store is the exception: it
 /// loads the conversation a call continues, and saves the answer before its last byte).
 protocol ModelRoute: Sendable {
     /// The decoded request, with whatever else the dialect needs to answer it.
     associatedtype Call: Sendable
-    /// How a streamed answer's bytes are translated.
-    associatedtype Translation: StreamTranslation
 
     /// The dialect errors are written in and usage rows name.
     var dialect: Dialect { get }
@@ -23,8 +22,6 @@ protocol ModelRoute: Sendable {
     var passesOllamaErrors: Bool { get }
     /// The `Content-Type` of a whole answer.
     var answerContentType: String { get }
-    /// The `Content-Type` of a streamed answer.
-    var streamContentType: String { get }
 
     /// Reads the request body. Throws the dialect's refusal (``DialectError``, answered 400) for a bad one.
     /// `object` is the body already parsed when it is a JSON object and payload logging parsed it (so it is
@@ -42,13 +39,24 @@ protocol ModelRoute: Sendable {
     /// Inlines the call's remote images (only after admission, so a key over its limits makes no fetches);
     /// true when the call changed and its upstream body must be made again.
     func inlineImages(_ call: inout Call, with images: RemoteImages) async throws -> Bool
-    /// The streamed answer's translation.
-    func translation(for call: Call) -> Translation
     /// The whole answer's body, from Ollama's; the observer (the request's meter) sees each event.
     /// Throws when Ollama's answer says it failed. `sent` is the body the call sent to Ollama.
     func answer(_ body: [UInt8], to call: Call, sent: [UInt8], observer: inout RequestMeter) throws -> (body: [UInt8], usage: Usage)
     /// Work to do after a completed answer's usage record and before its last byte; nil when there is none.
     func beforeEnd(_ call: Call) -> (@Sendable () async -> Void)?
+}
+
+/// A model route whose calls are streamed when they ask (`stream: true`): how Ollama's streamed answer
+/// becomes the dialect's stream. The runner streams only for these; the embedding routes are not.
+protocol StreamingModelRoute: ModelRoute {
+    /// How a streamed answer's bytes are translated.
+    associatedtype Translation: StreamTranslation
+
+    /// The `Content-Type` of a streamed answer.
+    var streamContentType: String { get }
+
+    /// The streamed answer's translation.
+    func translation(for call: Call) -> Translation
 }
 
 /// What a route tells the runner about one call.

@@ -122,7 +122,7 @@ struct OllamaNativeRoutes: Sendable {
 
 /// `POST /api/chat` and `POST /api/generate` for Ollama's own clients: the body goes through with only the
 /// model swapped (for aliases), the answer comes back byte for byte, and is decoded on the side for metering.
-struct OllamaGenerationRoute<Decoder: NativeEventDecoder>: ModelRoute {
+struct OllamaGenerationRoute<Decoder: NativeEventDecoder>: StreamingModelRoute {
     /// `/api/chat` or `/api/generate`, the same path upstream.
     let endpoint: String
     /// Reads the endpoint's answers for metering.
@@ -153,12 +153,7 @@ struct OllamaEmbeddingRoute: ModelRoute {
     /// `/api/embed` or `/api/embeddings`, the same path upstream.
     let endpoint: String
 
-    var streamContentType: String { OllamaNativeRoutes.json }
-
     func terms(of call: OllamaNativeRequest) -> CallTerms { CallTerms(model: call.model, stream: false, maxTokens: 0) }
-
-    /// Never used: embeddings are not streamed.
-    func translation(for call: OllamaNativeRequest) -> NativeStream<NativeChatDecoder> { NativeStream(decoder: NativeChatDecoder()) }
 
     /// `/api/embed` reports the tokens it read; the legacy endpoint does not, so they are estimated from what was sent.
     func answer(_ body: [UInt8], to call: OllamaNativeRequest, sent: [UInt8], observer: inout RequestMeter) throws

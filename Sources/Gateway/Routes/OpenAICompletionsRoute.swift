@@ -2,7 +2,7 @@ import Dialects
 
 /// `POST /v1/completions`: OpenAI's legacy text completions (what editor plugins use for
 /// fill-in-the-middle), served by Ollama's `/api/generate`.
-struct OpenAICompletionsRoute: ModelRoute {
+struct OpenAICompletionsRoute: StreamingModelRoute {
     struct Call: Sendable {
         var openAI: OpenAICompletionRequest
         var envelope: OpenAIChatEnvelope

@@ -5,7 +5,6 @@ struct OpenAIEmbeddingsRoute: ModelRoute {
     var dialect: Dialect { .openai }
     var endpoint: String { "/v1/embeddings" }
     var upstreamPath: String { "/api/embed" }
-    var streamContentType: String { answerContentType }
 
     func decode(_ body: [UInt8], object: JSON?, context: GatewayRequestContext) throws -> OpenAIEmbeddingRequest {
         try object.map { json throws(DialectError) in try OpenAIEmbeddingRequest(body: json) } ?? OpenAIEmbeddingRequest(json: body)
@@ -18,9 +17,6 @@ struct OpenAIEmbeddingsRoute: ModelRoute {
     func upstreamBody(for call: OpenAIEmbeddingRequest, model: ResolvedModel) -> [UInt8] {
         OllamaEmbedRequest(call.embedding, ollamaModel: model.ollamaModel).json()
     }
-
-    /// Never used: embeddings are not streamed.
-    func translation(for call: OpenAIEmbeddingRequest) -> NativeStream<NativeChatDecoder> { NativeStream(decoder: NativeChatDecoder()) }
 
     func answer(_ body: [UInt8], to call: OpenAIEmbeddingRequest, sent: [UInt8], observer: inout RequestMeter) throws
         -> (body: [UInt8], usage: Usage)

@@ -14,7 +14,7 @@ import Locking
 /// in `previous_response_id` the moment the stream ends always finds it. A response too large to store, or
 /// one PostgreSQL could not take in time, is answered all the same and a warning is logged; a follow-up
 /// naming it gets 400 `previous_response_not_found`.
-struct ResponsesRoute: ModelRoute {
+struct ResponsesRoute: StreamingModelRoute {
     static let endpoint = "/v1/responses"
     /// How long the answer's end may wait for the stored response to be written.
     static let saveDeadline: Duration = .seconds(3)

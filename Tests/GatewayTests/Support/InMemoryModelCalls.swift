@@ -1,7 +1,11 @@
 import Dialects
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdTesting
 import Locking
+import NIOCore
+import Testing
 import Upstream
 @testable import Gateway
 
@@ -93,16 +97,50 @@ final class InMemoryUsage: UsageSink {
     func record(_ record: UsageRecord) async { kept.withLock { $0.append(record) } }
 }
 
-/// Authenticates every request as one virtual key (what `KeyAuthenticator` leaves in the context).
-struct InMemoryIdentity: RouterMiddleware {
-    typealias Context = GatewayRequestContext
+/// Virtual keys by secret, from a table (what ``KeyResolver`` finds in the cache or PostgreSQL).
+struct InMemoryKeys: KeyLookup {
+    var keys: [String: VirtualKey] = [:]
+    let failures = FailedAuthLimiter(limit: 30, addresses: 100)
+
+    func key(secret: String) async throws -> VirtualKey? { keys[secret] }
+}
+
+/// The whole gateway's router (``GatewayApplication/buildRouter(_:)``) over in-memory dependencies, for
+/// Hummingbird's router test mode.
+struct InMemoryGateway {
+    static let masterKey = "master-secret"
+    /// The secret of ``key``, a virtual key that may use every model.
+    static let secret = "sk-test-alice"
     static let key = VirtualKey(
-        id: "key-1", keyHash: "hash", display: "sk-…abcd", userID: nil, models: [], rpmLimit: 1, spendMicros: 0, blocked: false, metadataJSON: "{}"
+        id: "key-1", keyHash: "hash", display: "sk-…lice", userID: "user-7", models: [], rpmLimit: 1, spendMicros: 0, blocked: false,
+        metadataJSON: "{}"
     )
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        context.identity = Identity(keyID: Self.key.id, userID: nil, key: Self.key)
-        return try await next(request, context)
+    var backend = InMemoryBackend.chat(["Hel", "lo"])
+    var limiter = InMemoryLimiter()
+    let usage = InMemoryUsage()
+    var keys = InMemoryKeys(keys: [secret: key])
+
+    func application() -> some ApplicationProtocol {
+        var config = GatewayConfig()
+        config.masterKey = Self.masterKey
+        let dependencies = GatewayDependencies(
+            config: config, keys: keys, backend: backend, models: InMemoryModels(), limiter: limiter, usage: usage, metrics: GatewayMetrics()
+        )
+        return Application(router: GatewayApplication.buildRouter(dependencies))
+    }
+
+    /// The one usage record, failing the test when there is not exactly one.
+    func onlyRecord(sourceLocation: SourceLocation = #_sourceLocation) -> UsageRecord? {
+        let records = usage.records
+        #expect(records.count == 1, "\(records.count) usage records", sourceLocation: sourceLocation)
+        return records.count == 1 ? records[0] : nil
+    }
+
+    /// POSTs `json` to `path` with `key` as its bearer token (none when nil).
+    static func post(_ client: some TestClientProtocol, _ path: String, _ json: String, key: String? = secret) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: json))
     }
 }
