@@ -53,11 +53,12 @@ public enum SweepThread {
 
         func run() {
             let (seconds, attoseconds) = interval.components
-            var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            let period = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
             repeat {
+                // A signal cuts the sleep short: sleep what is left of it.
+                var pause = period
                 var left = timespec()
                 while nanosleep(&pause, &left) != 0 && errno == EINTR { pause = left }
-                pause = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
             } while sweep()
         }
     }

@@ -19,20 +19,31 @@ final class HangUpCancellation: Sendable {
         let task: UnsafeCurrentTask
     }
 
-    private let serving: Locked<ServingTask?>
+    private struct State {
+        var serving: ServingTask?
+        var hungUp = false
+    }
+
+    private let state: Locked<State>
 
     /// Must be made on the task to cancel (nil outside a task: then there is nothing to cancel).
     init() {
-        serving = Locked(withUnsafeCurrentTask { task in task.map(ServingTask.init) })
+        state = Locked(State(serving: withUnsafeCurrentTask { task in task.map(ServingTask.init) }))
     }
 
-    /// Cancels the serving task, unless the request already left it.
+    /// Records the hang-up and cancels the serving task, unless the request already left it.
     func cancel() {
-        serving.withLock { $0?.task.cancel() }
+        state.withLock { state in
+            state.hungUp = true
+            state.serving?.task.cancel()
+        }
     }
 
-    /// Ends the hold on the task; a later ``cancel()`` does nothing. Call before the request's task moves on.
+    /// Whether the client hung up (``cancel()`` ran), before or after ``disarm()``.
+    var hungUp: Bool { state.withLock { $0.hungUp } }
+
+    /// Ends the hold on the task; a later ``cancel()`` cancels nothing. Call before the request's task moves on.
     func disarm() {
-        serving.withLock { $0 = nil }
+        state.withLock { $0.serving = nil }
     }
 }

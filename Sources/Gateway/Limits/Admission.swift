@@ -99,7 +99,7 @@ final class Admission: Sendable {
         let arguments = [ticket.requestID, String(ticket.tokens), String(tokens), String(ticket.costMicros), String(record.costMicros)]
             + [String(ticket.subjects.count)]
         let (metrics, logger, requestID) = (self.metrics, self.logger, ticket.requestID)
-        runWithoutWaiting(LimitScripts.settle, keys: keys, arguments: arguments) { result in
+        run(LimitScripts.settle, keys: keys, arguments: arguments) { result in
             guard case .failure(let error) = result else { return }
             metrics.redisFailed()
             logger.warning("limit settlement failed", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
@@ -185,16 +185,14 @@ final class Admission: Sendable {
     /// Runs `script` by its SHA, loading it on first use and again after `NOSCRIPT` (Redis restarted).
     /// Runs `script` by its SHA-1; a Redis without it in its cache (`NOSCRIPT`) gets the source once.
     private func run(_ script: LuaScript, keys: [String], arguments: [String]) async throws -> RedisValue {
-        let tail = [String(keys.count)] + keys + arguments
-        do {
-            return try await redis.send(["EVALSHA", script.sha1] + tail)
-        } catch let error as RedisError where error.code == .server && error.message.hasPrefix("NOSCRIPT") {
-            return try await redis.send(["EVAL", script.source] + tail)
+        try await withCheckedThrowingContinuation { continuation in
+            run(script, keys: keys, arguments: arguments) { continuation.resume(with: $0) }
         }
     }
 
-    /// ``run(_:keys:arguments:)`` for work nobody waits on: `completion` runs on the Redis thread.
-    private func runWithoutWaiting(
+    /// Runs `script` by its SHA-1, sending its text only when Redis does not know it yet (`NOSCRIPT`, after a
+    /// restart); `completion` gets the reply on the Redis thread, so work nobody waits on (settlement) needs no task.
+    private func run(
         _ script: LuaScript, keys: [String], arguments: [String], completion: @escaping @Sendable (Result<RedisValue, any Error>) -> Void
     ) {
         let tail = [String(keys.count)] + keys + arguments

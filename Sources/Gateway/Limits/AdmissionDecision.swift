@@ -5,11 +5,9 @@ import HTTPTypes
 /// What an admitted request holds until it ends: the charges to settle.
 struct AdmissionTicket: Sendable, Equatable {
     var requestID: String
-    var subjects: [LimitSubject] {
-        didSet { redisKeys = subjects.flatMap(\.redisKeys) }
-    }
+    let subjects: [LimitSubject]
     /// Every subject's Redis keys in order, as the scripts take them: built once, for admission and settlement.
-    private(set) var redisKeys: [String]
+    let redisKeys: [String]
     /// The token estimate charged against tokens-per-minute.
     var tokens: Int
     /// The worst-case cost reserved against the budget, in micro-dollars.

@@ -47,12 +47,8 @@ struct ModelCalls: Sendable {
         // The client leaving first cancels the work where it runs (and so its call to Ollama). Nothing waits
         // on the connection but a callback, and no task is made for the request.
         let watcher = context.channel.closeWatcher
-        let gone = ClosedFlag()
         let hangUp = HangUpCancellation()
-        let token = watcher?.whenClosed {
-            gone.set()
-            hangUp.cancel()
-        }
+        let token = watcher?.whenClosed { hangUp.cancel() }
         let result: Result<Response, any Error>
         do {
             result = .success(try await serve(request, &meter))
@@ -68,7 +64,7 @@ struct ModelCalls: Sendable {
             let record: UsageRecord? =
                 if error is HTTPParserError {
                     nil  // a malformed request is not usage: it never reached the model (answered 400)
-                } else if gone.isSet || error is CancellationError {
+                } else if hangUp.hungUp || error is CancellationError {
                     meter.finish(.clientClosed, status: 499, errorType: "client_closed")
                 } else if let error = error as? GatewayError {
                     meter.finish(error.error)
