@@ -2,7 +2,8 @@
 """Sends exactly N requests, one after another on one keep-alive connection, and fails on any non-200.
 
 Usage: fixed_requests.py URL N DIALECT STREAM KEY
-  DIALECT  native | openai | anthropic (the body and headers, as bench/chat.lua builds them)
+  DIALECT  native | openai | anthropic (the body and headers, as bench/chat.lua builds them), or
+           get: a bodiless GET of URL (the HTTP front's own floor, e.g. /health/live)
   STREAM   stream | nostream
 Used by bench/run.sh's instruction-count phase, where a fixed number of requests (not a duration)
 is what makes the count repeatable. Standard library only.
@@ -25,7 +26,10 @@ def main():
     payload = json.dumps(body, separators=(",", ":")).encode()
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     for i in range(n):
-        conn.request("POST", parts.path, body=payload, headers=headers)
+        if dialect == "get":
+            conn.request("GET", parts.path)
+        else:
+            conn.request("POST", parts.path, body=payload, headers=headers)
         response = conn.getresponse()
         data = response.read()
         if response.status != 200:

@@ -154,6 +154,13 @@ def main():
             n, g = counted.get(("nginx", st)), counted.get(("tollgate", st))
             ratio = f"  tg/nginx {g[0] / n[0]:.1f}x" if n and g else ""
             print(f"  {label}: " + ", ".join(cells) + ratio)
+        floor = instructions(raw_dir, "tollgate", "floor")
+        if floor:
+            print(f"  Tollgate's floor (GET /health/live: HTTP front and middleware, no model call): {floor[0]:,.0f} (over {floor[1]})")
+        bare, fake_chat = instructions(raw_dir, "fake", "floor"), instructions(raw_dir, "fake", "nostream")
+        if bare:
+            chat = f"; its whole non-streamed /api/chat {fake_chat[0]:,.0f}" if fake_chat else ""
+            print(f"  Hummingbird 2's floor (the fake Ollama, a bare Hummingbird app, GET /api/version): {bare[0]:,.0f}{chat}")
         print()
     if flags:
         print("FLAGGED (a '!' after req/s marks these cells; their req/s counts failed responses too):")

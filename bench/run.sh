@@ -125,22 +125,24 @@ wait_http() {
 }
 
 # --- Fake Ollama ---------------------------------------------------------------------------------
-# start_fake NAME: starts a fake Ollama (--port 0: it picks a free port and prints "fake-ollama
-# listening on http://HOST:PORT"), waits until it answers; sets STARTED_PID and STARTED_PORT.
+# start_fake NAME [WRAPPER...]: starts a fake Ollama (under WRAPPER, e.g. valgrind, when given; --port
+# 0: it picks a free port and prints "fake-ollama listening on http://HOST:PORT"), waits until it
+# answers; sets STARTED_PID and STARTED_PORT.
 start_fake() {
   local name=$1 logf=$TMP/$1.log port=""
-  "$BIN/fake-ollama" --port 0 --chunks "$FAKE_CHUNKS" --chunk-delay-ms "$FAKE_CHUNK_DELAY_MS" \
+  shift
+  "$@" "$BIN/fake-ollama" --port 0 --chunks "$FAKE_CHUNKS" --chunk-delay-ms "$FAKE_CHUNK_DELAY_MS" \
     --whole-reply-delay-ms "$FAKE_WHOLE_REPLY_DELAY_MS" >"$logf" 2>&1 &
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1800); do
     port=$(sed -n 's/.*fake-ollama listening on http:\/\/[^ ]*:\([0-9][0-9]*\).*/\1/p' "$logf" | head -n 1)
     [ -n "$port" ] && break
     kill -0 "$STARTED_PID" 2>/dev/null || { cat "$logf" >&2; die "$name exited"; }
     sleep 0.1
   done
   [ -n "$port" ] || die "$name did not report its port"
-  wait_http "http://127.0.0.1:$port/api/version" 10 "$STARTED_PID" "$name" "$logf"
+  wait_http "http://127.0.0.1:$port/api/version" 120 "$STARTED_PID" "$name" "$logf"
   STARTED_PORT=$port
   log "$name on 127.0.0.1:$port (pid $STARTED_PID)"
 }
@@ -395,6 +397,11 @@ if [ "$CALLGRIND" = 1 ]; then
       log "callgrind: $name $stream, $CALLGRIND_REQUESTS requests"
       count_instructions "$name" "$pid" "$url" "$dialect" "$stream" || log "WARNING: callgrind count failed for $name $stream"
     done
+    if [ "$name" = tollgate ]; then
+      # The HTTP front's floor: a bodiless GET that Hummingbird and NIO answer without a model call.
+      log "callgrind: $name floor (GET $ready), $CALLGRIND_REQUESTS requests"
+      count_instructions "$name" "$pid" "http://127.0.0.1:$cg_port$ready" get floor || log "WARNING: callgrind count failed for $name floor"
+    fi
     kill -TERM "$pid" 2>/dev/null || true
   }
   if has_target tollgate; then
@@ -402,6 +409,17 @@ if [ "$CALLGRIND" = 1 ]; then
     start_tollgate "$cg_port" "$TMP/tollgate-cg-data" "$TMP/tollgate-cg.log" "$TOLLGATE_CONFIG_FILE" \
       "${VALGRIND[@]}" --callgrind-out-file="$TMP/callgrind/tollgate.out"
     count_target tollgate /health/live "http://127.0.0.1:$cg_port/v1/chat/completions" openai "$TMP/tollgate-cg.log"
+  fi
+  if has_target direct; then
+    # The framework's own floor: the fake Ollama is a plain Hummingbird 2 app (no middleware), so its
+    # GET /api/version is what Hummingbird and NIO cost per request before any gateway code runs.
+    start_fake fake-ollama-cg "${VALGRIND[@]}" --callgrind-out-file="$TMP/callgrind/fake.out"
+    fake_cg_pid=$STARTED_PID fake_cg_port=$STARTED_PORT
+    callgrind_control -i on "$fake_cg_pid" >/dev/null
+    log "callgrind: fake Ollama floor (GET /api/version) and non-streamed /api/chat, $CALLGRIND_REQUESTS requests each"
+    count_instructions fake "$fake_cg_pid" "http://127.0.0.1:$fake_cg_port/api/version" get floor || log "WARNING: callgrind count failed for the fake's floor"
+    count_instructions fake "$fake_cg_pid" "http://127.0.0.1:$fake_cg_port/api/chat" native nostream || log "WARNING: callgrind count failed for the fake's chat"
+    kill -TERM "$fake_cg_pid" 2>/dev/null || true
   fi
   if has_target nginx; then
     cg_port=$(free_port)
