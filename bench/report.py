@@ -157,10 +157,14 @@ def main():
         floor = instructions(raw_dir, "tollgate", "floor")
         if floor:
             print(f"  Tollgate's floor (GET /health/live: HTTP front and middleware, no model call): {floor[0]:,.0f} (over {floor[1]})")
-        bare, fake_chat = instructions(raw_dir, "fake", "floor"), instructions(raw_dir, "fake", "nostream")
+        bare = instructions(raw_dir, "fake", "floor")
+        fake_chat, fake_stream = instructions(raw_dir, "fake", "nostream"), instructions(raw_dir, "fake", "stream")
         if bare:
-            chat = f"; its whole non-streamed /api/chat {fake_chat[0]:,.0f}" if fake_chat else ""
-            print(f"  Hummingbird 2's floor (the fake Ollama, a bare Hummingbird app, GET /api/version): {bare[0]:,.0f}{chat}")
+            print(f"  Hummingbird 2's floor (the fake Ollama, a bare Hummingbird app, GET /api/version): {bare[0]:,.0f}")
+        if fake_chat or fake_stream:
+            # The fake answers the same calls Tollgate forwards: Hummingbird, JSON in and out, no gateway work.
+            cells = [f"non-streamed {c[0]:,.0f}" for c in [fake_chat] if c] + [f"streamed {c[0]:,.0f}" for c in [fake_stream] if c]
+            print("  the fake Ollama answering /api/chat itself: " + ", ".join(cells))
         print()
     if flags:
         print("FLAGGED (a '!' after req/s marks these cells; their req/s counts failed responses too):")

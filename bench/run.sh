@@ -416,9 +416,10 @@ if [ "$CALLGRIND" = 1 ]; then
     start_fake fake-ollama-cg "${VALGRIND[@]}" --callgrind-out-file="$TMP/callgrind/fake.out"
     fake_cg_pid=$STARTED_PID fake_cg_port=$STARTED_PORT
     callgrind_control -i on "$fake_cg_pid" >/dev/null
-    log "callgrind: fake Ollama floor (GET /api/version) and non-streamed /api/chat, $CALLGRIND_REQUESTS requests each"
+    log "callgrind: fake Ollama floor (GET /api/version), non-streamed and streamed /api/chat, $CALLGRIND_REQUESTS requests each"
     count_instructions fake "$fake_cg_pid" "http://127.0.0.1:$fake_cg_port/api/version" get floor || log "WARNING: callgrind count failed for the fake's floor"
     count_instructions fake "$fake_cg_pid" "http://127.0.0.1:$fake_cg_port/api/chat" native nostream || log "WARNING: callgrind count failed for the fake's chat"
+    count_instructions fake "$fake_cg_pid" "http://127.0.0.1:$fake_cg_port/api/chat" native stream || log "WARNING: callgrind count failed for the fake's stream"
     kill -TERM "$fake_cg_pid" 2>/dev/null || true
   fi
   if has_target nginx; then
