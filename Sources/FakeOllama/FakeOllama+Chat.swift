@@ -24,7 +24,7 @@ extension FakeOllama {
         if request.isEmpty {
             return .json(renderer.loadResponse(reason: request.keepAlive == 0 ? "unload" : "load"))
         }
-        try await Self.pause(behavior.firstByteDelay)
+        try await serving.run { try await Self.pause(behavior.firstByteDelay) }
         if case .status(let code, let message) = behavior.failure {
             return .error(code, message)
         }
@@ -90,9 +90,10 @@ extension FakeOllama {
         case .dropAfter, .stallAfter:
             let stalls: Bool
             if case .stallAfter = behavior.failure { stalls = true } else { stalls = false }
+            let serving = self.serving
             let body = ResponseBody(contentLength: bytes.count) { writer in
                 try await writer.write(ByteBuffer(bytes: bytes[..<(bytes.count / 2)]))
-                if stalls { try await Task.sleep(for: FakeOllamaBehavior.stallLimit) }
+                if stalls { try await serving.run { try await Task.sleep(for: FakeOllamaBehavior.stallLimit) } }
                 throw ConnectionDropped()
             }
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: body)

@@ -18,6 +18,8 @@ public final class FakeOllama: Sendable {
     let state: Locked<State>
     private let lifecycle = Locked(Lifecycle())
     private let closures = ConnectionClosures()
+    /// The generation requests being served, which ``stop()`` cancels when they outlast the grace period.
+    let serving = ServingTasks()
 
     struct State {
         var behavior: FakeOllamaBehavior
@@ -158,26 +160,53 @@ public final class FakeOllama: Sendable {
             state.peakGenerating = max(state.peakGenerating, state.generating)
         }
         defer { state.withLock { $0.generating -= 1 } }
-        return try await produce()
+        return try await serving.run(produce)
     }
 
     /// Forgets the recorded requests.
     public func clearRecordedRequests() { state.withLock { $0.recorded.removeAll() } }
 
-    /// Shuts the server down gracefully (in-flight responses may finish; after 2 s they are
-    /// cancelled) and waits until it has stopped. Calling it again does nothing.
-    public func stop() async {
+    /// Shuts the server down gracefully and waits until it has stopped. Calling it again does nothing.
+    ///
+    /// In-flight responses may finish for 2 s; then the requests still waiting (a slow or stalled
+    /// reply) are cancelled, every 100 ms, until the server has stopped. The server's own task is only
+    /// cancelled if it has still not stopped after 30 s: cancelling it while it holds accepted
+    /// connections it has not served yet makes SwiftNIO trap (see ``ServingTasks``).
+    @discardableResult
+    public func stop() async -> StopOutcome {
         let (group, task) = lifecycle.withLock { life in
             defer { life.group = nil; life.task = nil }
             return (life.group, life.task)
         }
-        guard let group, let task else { return }
+        guard let group, let task else { return .alreadyStopped }
         await group.triggerGracefulShutdown()
+        let serving = self.serving
         let watchdog = Task {
             try await Task.sleep(for: .seconds(2))
+            while true {
+                serving.cancelAll()
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let cancelled = Locked(false)
+        let backstop = Task {
+            try await Task.sleep(for: .seconds(30))
+            cancelled.withLock { $0 = true }
             task.cancel()
         }
         _ = await task.result
         watchdog.cancel()
+        backstop.cancel()
+        return cancelled.withLock { $0 } ? .cancelled : .graceful
+    }
+
+    /// How ``stop()`` ended the server.
+    public enum StopOutcome: Sendable, Equatable {
+        /// It shut down gracefully (requests that outlasted the grace period were cancelled).
+        case graceful
+        /// It had not stopped after 30 s, and its task was cancelled.
+        case cancelled
+        /// It had been stopped before.
+        case alreadyStopped
     }
 }

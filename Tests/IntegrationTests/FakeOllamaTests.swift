@@ -1,5 +1,6 @@
 import FakeOllama
 import Foundation
+import Glibc
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -140,6 +141,48 @@ struct FakeOllamaTests {
             await #expect(throws: (any Error).self) {
                 _ = try await send(fake, "/api/generate", body: #"{"model":"llama3.2","prompt":"x","stream":false}"#)
             }
+        }
+    }
+
+    /// A reply that stalls (or is still in its first-byte delay) when the fake is stopped is cancelled
+    /// after the grace period, so the server shuts down gracefully; its own task, which may hold
+    /// accepted connections not yet served, is never cancelled (NIO traps on those). Connections keep
+    /// arriving during the stop, to give that trap its chance.
+    @Test func stopEndsStalledRepliesWithoutCancellingTheServer() async throws {
+        for behavior in [FakeOllamaBehavior(failure: .stallAfter(chunks: 1)), FakeOllamaBehavior(firstByteDelay: .seconds(600))] {
+            let fake = try await FakeOllama.start(behavior: behavior)
+            let stalled = Task { try? await send(fake, "/api/chat", body: Self.chatBody) }
+            // The reply has begun (or is waiting for its first byte) before the stop.
+            try await Task.sleep(for: .milliseconds(300))
+            let port = fake.port
+            let knocking = Task.detached {
+                while !Task.isCancelled {
+                    Self.connectAndClose(port: port)
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            let started = ContinuousClock.now
+            let outcome = await fake.stop()
+            let took = started.duration(to: .now)
+            knocking.cancel()
+            _ = await stalled.value
+            #expect(outcome == .graceful, "\(behavior.failure) / \(behavior.firstByteDelay)")
+            // The 2 s grace period, then the cancel; far from the 30 s after which the server's task would be cancelled.
+            #expect(took >= .seconds(2) && took < .seconds(12), "stop took \(took)")
+        }
+    }
+
+    /// Opens a TCP connection to 127.0.0.1:`port` and closes it at once (no request).
+    static func connectAndClose(port: Int) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
     }
 
