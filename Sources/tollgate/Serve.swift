@@ -37,9 +37,15 @@ struct Serve: AsyncParsableCommand {
         }
         defer { hangups.cancel() }
         // SIGTERM/SIGINT: stop accepting, let in-flight requests and streams finish for up to the grace
-        // period, then cancel what is left; the usage recorder writes its queue either way.
-        var group = ServiceGroupConfiguration(services: [app, MemoryTrimmer()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        group.maximumGracefulShutdownDuration = .seconds(config.server.shutdownGraceSeconds)
+        // period, then close the connections still open (ShutdownGrace); the services then stop in order,
+        // the usage recorder writing its queue before the PostgreSQL pool closes. Cancellation is only the
+        // backstop for a shutdown that is stuck 30 s past the grace period.
+        let grace = config.server.shutdownGraceSeconds
+        var group = ServiceGroupConfiguration(
+            services: [app, MemoryTrimmer(), ShutdownGrace(grace: .seconds(grace), logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        )
+        group.maximumGracefulShutdownDuration = .seconds(grace + 30)
         group.maximumCancellationDuration = .seconds(10)
         try await ServiceGroup(configuration: group).run()
         logger.info("tollgate stopped")

@@ -76,6 +76,50 @@ struct OperationsTests {
         await fake.stop()
     }
 
+    @Test("SIGTERM with a stream that outlasts the grace period: it is cut then, its usage row is written before the exit, the exit code is 0")
+    func shutdownGraceRunsOut() async throws {
+        // A 20 s stream against a 1 s grace period.
+        let fake = try await FakeOllama.start(behavior: .init(chunks: 100, chunkDelay: .milliseconds(200)))
+        let database = try await TestServices.freshDatabase()
+        let gateway = try await GatewayProcess.start(
+            databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master, logLevel: "info",
+            environment: ["TOLLGATE_SHUTDOWN_GRACE_S": "1"]
+        )
+        let response = try await HTTP.shared.engine.execute(
+            UpstreamRequest(
+                method: "POST", url: gateway.baseURL + "/v1/chat/completions",
+                headers: [("Authorization", "Bearer \(Self.master)"), ("Content-Type", "application/json")],
+                body: Array(#"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
+            )
+        )
+        var iterator = response.body.makeAsyncIterator()
+        var body = try #require(try await iterator.next())
+        let terminated = ContinuousClock.now
+        gateway.terminate()
+        do {
+            while let chunk = try await iterator.next() { body += chunk }
+        } catch {
+            // The gateway closed the connection mid-stream: that is the cut.
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        #expect(!text.contains("[DONE]"), "the stream should have been cut at the grace period")
+        let status = await gateway.waitForExit(timeout: .seconds(20))
+        let took = terminated.duration(to: .now)
+        #expect(status == 0, "exit status \(String(describing: status)); log: \(gateway.log.suffix(1500))")
+        // The grace period, then the cut and the ordered shutdown; well before the cancellation backstop (grace + 30 s).
+        #expect(took >= .seconds(1) && took < .seconds(15), "exited \(took) after SIGTERM")
+        #expect(gateway.log.contains("shutdown grace period over"))
+        #expect(!gateway.log.contains("not written at shutdown"), "the usage recorder's last write found the pool closed")
+
+        // Written by the exiting gateway itself, not left in the journal for a next start.
+        let pool = PostgresPool(configuration: .init(url: database, maxConnections: 1), logger: TestServices.logger)
+        let rows = try await pool.query("SELECT status, stream FROM request_log")
+        #expect(rows.count == 1)
+        #expect(rows.value(0, "status") == "client_closed")
+        #expect(rows.value(0, "stream") == "t")
+        await fake.stop()
+    }
+
     @Test("JSON logs: one JSON object a line, request lines carry the request id, no secret anywhere")
     func jsonLogs() async throws {
         let fake = try await FakeOllama.start(behavior: .init(failure: .errorLineAfter(chunks: 1, message: "runner crashed")))

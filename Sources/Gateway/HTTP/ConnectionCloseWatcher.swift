@@ -17,26 +17,42 @@ final class ConnectionCloseWatcher: ChannelInboundHandler, RemovableChannelHandl
     typealias InboundIn = Any
     typealias InboundOut = Any
 
-    /// The watchers of the open connections, by channel.
-    private static let watching = Locked<[ObjectIdentifier: ConnectionCloseWatcher]>([:])
+    /// An open connection: its watcher, and its channel for ``closeAll()``.
+    private struct Watched {
+        let watcher: ConnectionCloseWatcher
+        let channel: any Channel
+    }
+
+    /// The open connections, by channel.
+    private static let watching = Locked<[ObjectIdentifier: Watched]>([:])
 
     /// The watcher installed on `channel`, if any.
     static func of(_ channel: any Channel) -> ConnectionCloseWatcher? {
-        watching.withLock { $0[ObjectIdentifier(channel)] }
+        watching.withLock { $0[ObjectIdentifier(channel)]?.watcher }
     }
 
     /// How many connections have a watcher now.
     static var openCount: Int { watching.withLock { $0.count } }
 
+    /// Closes every connection that has a watcher (each one's callbacks then run, as on a hang-up, so
+    /// the requests on them end and are recorded); returns how many there were. For the end of the
+    /// shutdown grace period (``ShutdownGrace``): it closes the connections of every server in the process.
+    @discardableResult
+    static func closeAll() -> Int {
+        let channels = watching.withLock { $0.values.map(\.channel) }
+        for channel in channels { channel.close(promise: nil) }
+        return channels.count
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
-        let id = ObjectIdentifier(context.channel)
-        Self.watching.withLock { $0[id] = self }
+        let watched = Watched(watcher: self, channel: context.channel)
+        Self.watching.withLock { $0[ObjectIdentifier(watched.channel)] = watched }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         let id = ObjectIdentifier(context.channel)
         Self.watching.withLock { watching in
-            if watching[id] === self { watching[id] = nil }
+            if watching[id]?.watcher === self { watching[id] = nil }
         }
     }
 
