@@ -43,6 +43,17 @@ struct OperationsTests {
         await fake.stop()
     }
 
+    /// Starts a streamed chat call on `gateway` with the master key; its body is read by the caller.
+    static func openStream(_ gateway: GatewayProcess) async throws -> UpstreamResponse {
+        try await HTTP.shared.engine.execute(
+            UpstreamRequest(
+                method: "POST", url: gateway.baseURL + "/v1/chat/completions",
+                headers: [("Authorization", "Bearer \(master)"), ("Content-Type", "application/json")],
+                body: Array(#"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
+            )
+        )
+    }
+
     @Test("SIGTERM during a stream: the stream completes, its usage row is written, the exit code is 0")
     func gracefulShutdown() async throws {
         let fake = try await FakeOllama.start(behavior: .init(chunks: 15, chunkDelay: .milliseconds(100)))
@@ -50,13 +61,7 @@ struct OperationsTests {
         let gateway = try await GatewayProcess.start(
             databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master, logLevel: "info"
         )
-        let response = try await HTTP.shared.engine.execute(
-            UpstreamRequest(
-                method: "POST", url: gateway.baseURL + "/v1/chat/completions",
-                headers: [("Authorization", "Bearer \(Self.master)"), ("Content-Type", "application/json")],
-                body: Array(#"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
-            )
-        )
+        let response = try await Self.openStream(gateway)
         var iterator = response.body.makeAsyncIterator()
         var body = try #require(try await iterator.next())
         gateway.terminate()
@@ -85,13 +90,7 @@ struct OperationsTests {
             databaseURL: database, redisURL: try TestServices.redisURL, ollamaURL: fake.baseURL, masterKey: Self.master, logLevel: "info",
             environment: ["TOLLGATE_SHUTDOWN_GRACE_S": "1"]
         )
-        let response = try await HTTP.shared.engine.execute(
-            UpstreamRequest(
-                method: "POST", url: gateway.baseURL + "/v1/chat/completions",
-                headers: [("Authorization", "Bearer \(Self.master)"), ("Content-Type", "application/json")],
-                body: Array(#"{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
-            )
-        )
+        let response = try await Self.openStream(gateway)
         var iterator = response.body.makeAsyncIterator()
         var body = try #require(try await iterator.next())
         let terminated = ContinuousClock.now
