@@ -35,15 +35,10 @@ final class ServingTasks: Sendable {
         return try await body()
     }
 
-    /// Cancels every task inside ``run(_:)`` now; returns how many there were.
-    @discardableResult
-    func cancelAll() -> Int {
+    /// Cancels every task inside ``run(_:)`` now.
+    func cancelAll() {
         state.withLock { state in
             for held in state.held.values { held.task.cancel() }
-            return state.held.count
         }
     }
-
-    /// Tasks inside ``run(_:)`` now.
-    var count: Int { state.withLock { $0.held.count } }
 }

@@ -182,8 +182,7 @@ final class Admission: Sendable {
         subject.scope == .key && subject.period == nil ? key.spendMicros : 0
     }
 
-    /// Runs `script` by its SHA, loading it on first use and again after `NOSCRIPT` (Redis restarted).
-    /// Runs `script` by its SHA-1; a Redis without it in its cache (`NOSCRIPT`) gets the source once.
+    /// ``run(_:keys:arguments:completion:)``, awaited: for admission, which waits on the reply.
     private func run(_ script: LuaScript, keys: [String], arguments: [String]) async throws -> RedisValue {
         try await withCheckedThrowingContinuation { continuation in
             run(script, keys: keys, arguments: arguments) { continuation.resume(with: $0) }

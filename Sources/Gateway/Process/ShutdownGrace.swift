@@ -1,3 +1,4 @@
+import Locking
 public import Logging
 public import ServiceLifecycle
 
@@ -15,7 +16,8 @@ public import ServiceLifecycle
 ///
 /// Put it last in the service group: the group signals its services in reverse order, and waits for
 /// each to return before signalling the next, so this one hears of the shutdown first and returns at
-/// once, leaving its timer running.
+/// once, leaving its timer running. The timer is a ``SweepThread`` that fires once, so the cut comes on
+/// time however busy the cooperative pool is.
 public struct ShutdownGrace: Service {
     let grace: Duration
     let logger: Logger
@@ -28,14 +30,14 @@ public struct ShutdownGrace: Service {
     public func run() async throws {
         // Returns when the graceful shutdown begins; throws if the service is cancelled instead.
         guard (try? await gracefulShutdown()) != nil else { return }
-        let (grace, logger) = (self.grace, self.logger)
-        // Unstructured: this service returns now, so that the group goes on to stop the server.
-        Task {
-            try? await Task.sleep(for: grace)
+        let logger = self.logger
+        // This service returns now, so that the group goes on to stop the server; the timer fires once.
+        SweepThread.start(every: grace) {
             let closed = ConnectionCloseWatcher.closeAll()
             if closed > 0 {
                 logger.warning("shutdown grace period over: closing the connections still open", metadata: ["connections": "\(closed)"])
             }
+            return false
         }
     }
 }
